@@ -1,0 +1,47 @@
+# `make run` and `make test` are all a new user needs; everything else is a convenience.
+PYTHON ?= python3
+VENV ?= .venv
+PY := $(VENV)/bin/python
+PIP := $(PY) -m pip --disable-pip-version-check -q
+
+# Settings come from the environment (HOST, PORT, DATA_DIR, DATABASE_URL, ...);
+# these are only the defaults `make run` documents.
+HOST ?= 127.0.0.1
+PORT ?= 8080
+DATA_DIR ?= ./data
+export HOST PORT DATA_DIR
+
+.PHONY: run test lint typecheck bench migrate clean
+
+$(VENV)/.installed: pyproject.toml
+	@test -x $(PY) || $(PYTHON) -m venv --clear $(VENV)
+	$(PIP) install -e .
+	@touch $@
+
+$(VENV)/.installed-dev: pyproject.toml $(VENV)/.installed
+	$(PIP) install -e '.[dev]'
+	@touch $@
+
+run: $(VENV)/.installed
+	$(VENV)/bin/owlet migrate
+	exec $(VENV)/bin/owlet serve
+
+migrate: $(VENV)/.installed
+	$(VENV)/bin/owlet migrate
+
+test: $(VENV)/.installed-dev
+	$(VENV)/bin/ruff check src tests bench
+	$(PY) -m pytest
+
+lint: $(VENV)/.installed-dev
+	$(VENV)/bin/ruff check src tests bench
+	$(VENV)/bin/ruff format --check src tests bench
+
+typecheck: $(VENV)/.installed-dev
+	$(VENV)/bin/mypy src
+
+bench: $(VENV)/.installed-dev
+	$(PY) bench/foundation.py
+
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

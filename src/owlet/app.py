@@ -1,0 +1,56 @@
+"""create_app(): the FastAPI app, its lifespan (Container) and cross-cutting middleware."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+from starlette.middleware.cors import CORSMiddleware
+
+from owlet import __version__
+from owlet.api import router
+from owlet.container import Container
+from owlet.core.middleware import RequestContextMiddleware
+from owlet.errors import install_error_handlers
+from owlet.settings import Settings
+
+log = logging.getLogger("owlet")
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or Settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        container = await Container.start(settings)
+        app.state.container = container
+        log.info("owlet %s ready", __version__)
+        try:
+            yield
+        finally:
+            await container.close()
+
+    docs = settings.is_dev
+    app = FastAPI(
+        title="owlet",
+        version=__version__,
+        lifespan=lifespan,
+        docs_url="/docs" if docs else None,
+        openapi_url="/openapi.json" if docs else None,
+        redoc_url=None,
+    )
+    install_error_handlers(app)
+    app.include_router(router)
+    origins = settings.cors_origins
+    app.add_middleware(
+        CORSMiddleware,
+        allow_origins=origins,
+        # A wildcard origin never gets credentialed (cookie) access.
+        allow_credentials="*" not in origins,
+        allow_methods=["*"],
+        allow_headers=["*"],
+    )
+    app.add_middleware(RequestContextMiddleware)
+    return app

@@ -1,0 +1,1 @@
+"""Sign-up, sign-in, JWTs, API keys, revocation and the sign-in rate limit."""

@@ -1,0 +1,212 @@
+"""`/api/v1/auths`: parse, authorize, call AuthService, shape the response."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Request, Response
+
+from owlet.auth.credentials import Identity, authenticate
+from owlet.auth.schemas import (
+    AddUserForm,
+    AddUserResponse,
+    AdminConfig,
+    AdminDetailsResponse,
+    ApiKeyResponse,
+    ProfileResponse,
+    SessionUserInfoResponse,
+    SessionUserResponse,
+    SigninForm,
+    SignoutResponse,
+    SignupForm,
+    StatusResponse,
+    UpdatePasswordForm,
+    UpdateProfileForm,
+    UpdateTimezoneForm,
+)
+from owlet.auth.service import AuthService
+from owlet.deps import (
+    AdminUser,
+    ConfigDep,
+    ContainerDep,
+    CurrentIdentity,
+    CurrentUser,
+    SessionDep,
+    VerifiedUser,
+)
+from owlet.errors import AppError
+from owlet.tables import User
+from owlet.users.presenter import profile_image_route
+
+router = APIRouter(prefix="/api/v1/auths", tags=["auths"])
+
+
+def get_service(session: SessionDep, container: ContainerDep, config: ConfigDep) -> AuthService:
+    return AuthService(session, container, config)
+
+
+Service = Annotated[AuthService, Depends(get_service)]
+
+
+def _set_token_cookie(
+    response: Response, service: AuthService, token: str, expires_at: int | None
+) -> None:
+    settings = service.settings
+    lifetime = service.token_lifetime()
+    response.set_cookie(
+        "token",
+        token,
+        httponly=True,
+        samesite=settings.webui_auth_cookie_same_site,
+        secure=settings.webui_auth_cookie_secure,
+        max_age=int(lifetime) if lifetime else None,
+        expires=expires_at,
+    )
+
+
+async def _session_response(
+    service: AuthService, user: User, response: Response
+) -> SessionUserResponse:
+    issued = service.issue_token(user)
+    _set_token_cookie(response, service, issued.token, issued.expires_at)
+    return SessionUserResponse(
+        token=issued.token,
+        expires_at=issued.expires_at,
+        id=user.id,
+        email=user.email,
+        name=user.name,
+        role=user.role,
+        profile_image_url=profile_image_route(user.id),
+        permissions=await service.permissions(user),
+    )
+
+
+@router.get("/", response_model=SessionUserInfoResponse)
+async def get_session_user(
+    identity: CurrentIdentity, service: Service, response: Response
+) -> SessionUserInfoResponse:
+    user = identity.user
+    if not identity.via_api_key:
+        _set_token_cookie(response, service, identity.credential, identity.expires_at)
+    return SessionUserInfoResponse(
+        token=identity.credential,
+        expires_at=identity.expires_at,
+        id=user.id,
+        email=user.email,
+        name=user.name,
+        role=user.role,
+        profile_image_url=user.profile_image_url or profile_image_route(user.id),
+        permissions=await service.permissions(user),
+        bio=user.bio,
+        gender=user.gender,
+        date_of_birth=user.date_of_birth,
+        status_emoji=user.status_emoji,
+        status_message=user.status_message,
+        status_expires_at=user.status_expires_at,
+    )
+
+
+@router.post("/signin", response_model=SessionUserResponse)
+async def signin(form: SigninForm, service: Service, response: Response) -> SessionUserResponse:
+    user = await service.signin(form.email, form.password)
+    return await _session_response(service, user, response)
+
+
+@router.post("/signup", response_model=SessionUserResponse)
+async def signup(form: SignupForm, service: Service, response: Response) -> SessionUserResponse:
+    user = await service.signup(form)
+    return await _session_response(service, user, response)
+
+
+async def optional_identity(
+    request: Request, session: SessionDep, container: ContainerDep, config: ConfigDep
+) -> Identity | None:
+    try:
+        return await authenticate(request, session, container, config)
+    except AppError:
+        return None
+
+
+@router.post("/signout", response_model=SignoutResponse)
+async def signout(
+    identity: Annotated[Identity | None, Depends(optional_identity)],
+    service: Service,
+    response: Response,
+) -> SignoutResponse:
+    await service.signout(identity)
+    for cookie in ("token", "oauth_id_token", "oauth_session_id", "owui-session"):
+        response.delete_cookie(cookie)
+    return SignoutResponse(status=True)
+
+
+@router.post("/update/profile", response_model=ProfileResponse)
+async def update_profile(
+    form: UpdateProfileForm, user: VerifiedUser, service: Service
+) -> ProfileResponse:
+    user = await service.update_profile(user, form)
+    return ProfileResponse(
+        id=user.id,
+        name=user.name,
+        role=user.role,
+        email=user.email,
+        profile_image_url=user.profile_image_url or profile_image_route(user.id),
+    )
+
+
+@router.post("/update/timezone", response_model=StatusResponse)
+async def update_timezone(
+    form: UpdateTimezoneForm, user: CurrentUser, service: Service
+) -> StatusResponse:
+    await service.update_timezone(user, form.timezone)
+    return StatusResponse(status=True)
+
+
+@router.post("/update/password", response_model=bool)
+async def update_password(form: UpdatePasswordForm, user: CurrentUser, service: Service) -> bool:
+    return await service.update_password(user, form)
+
+
+@router.post("/add", response_model=AddUserResponse)
+async def add_user(form: AddUserForm, _admin: AdminUser, service: Service) -> AddUserResponse:
+    user = await service.add_user(form)
+    issued = service.issue_token(user)
+    return AddUserResponse(
+        token=issued.token,
+        id=user.id,
+        email=user.email,
+        name=user.name,
+        role=user.role,
+        profile_image_url=user.profile_image_url,
+    )
+
+
+@router.get("/admin/details", response_model=AdminDetailsResponse)
+async def admin_details(_user: CurrentUser, service: Service) -> AdminDetailsResponse:
+    return AdminDetailsResponse(**await service.admin_details())
+
+
+@router.get("/admin/config", response_model=AdminConfig)
+async def get_admin_config(_admin: AdminUser, service: Service) -> AdminConfig:
+    return service.admin_config()
+
+
+@router.post("/admin/config", response_model=AdminConfig)
+async def update_admin_config(
+    form: AdminConfig, _admin: AdminUser, service: Service
+) -> AdminConfig:
+    return await service.update_admin_config(form)
+
+
+@router.post("/api_key", response_model=ApiKeyResponse)
+async def create_api_key(user: CurrentUser, service: Service) -> ApiKeyResponse:
+    return ApiKeyResponse(api_key=await service.create_api_key(user))
+
+
+@router.get("/api_key", response_model=ApiKeyResponse)
+async def get_api_key(user: CurrentUser, service: Service) -> ApiKeyResponse:
+    return ApiKeyResponse(api_key=await service.get_api_key(user))
+
+
+@router.delete("/api_key", response_model=bool)
+async def delete_api_key(user: CurrentUser, service: Service) -> bool:
+    return await service.delete_api_key(user)

@@ -1,0 +1,167 @@
+"""Wire shapes of `/api/v1/auths`, with Open WebUI's field names."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any, Literal
+
+from pydantic import BaseModel, Field
+
+from owlet.core.validation import EmailText, Name, Password, ProfileImageUrl, ShortText
+from owlet.users.schemas import Role
+
+
+class SigninForm(BaseModel):
+    email: EmailText
+    password: Password
+
+
+class SignupForm(BaseModel):
+    name: Name
+    email: EmailText
+    password: Password
+    profile_image_url: ProfileImageUrl | None = "/user.png"
+
+
+class AddUserForm(SignupForm):
+    role: Role | None = "pending"
+
+
+class UpdateProfileForm(BaseModel):
+    profile_image_url: ProfileImageUrl
+    name: Name
+    bio: ShortText | None = None
+    gender: str | None = Field(default=None, max_length=64)
+    date_of_birth: dt.date | None = None
+
+
+class UpdateTimezoneForm(BaseModel):
+    timezone: str = Field(min_length=1, max_length=64)
+
+
+class UpdatePasswordForm(BaseModel):
+    password: Password
+    new_password: Password
+
+
+class SessionUserResponse(BaseModel):
+    token: str
+    token_type: Literal["Bearer"] = "Bearer"
+    expires_at: int | None = None
+    id: str
+    email: str
+    name: str
+    role: str
+    profile_image_url: str
+    permissions: dict[str, Any]
+
+
+class SessionUserInfoResponse(SessionUserResponse):
+    bio: str | None = None
+    gender: str | None = None
+    date_of_birth: dt.date | None = None
+    status_emoji: str | None = None
+    status_message: str | None = None
+    status_expires_at: int | None = None
+
+
+class AddUserResponse(BaseModel):
+    token: str
+    token_type: Literal["Bearer"] = "Bearer"
+    id: str
+    email: str
+    name: str
+    role: str
+    profile_image_url: str
+
+
+class ProfileResponse(BaseModel):
+    id: str
+    name: str
+    role: str
+    email: str
+    profile_image_url: str
+
+
+class SignoutResponse(BaseModel):
+    status: bool = True
+    redirect_url: str | None = None
+
+
+class StatusResponse(BaseModel):
+    status: bool = True
+
+
+class AdminDetailsResponse(BaseModel):
+    name: str | None = None
+    email: str | None = None
+
+
+class ApiKeyResponse(BaseModel):
+    api_key: str
+
+
+class AdminConfig(BaseModel):
+    """`/api/v1/auths/admin/config`: UPPER_CASE names mirror the env vars."""
+
+    SHOW_ADMIN_DETAILS: bool
+    ADMIN_EMAIL: str | None = None
+    WEBUI_URL: str
+    ENABLE_SIGNUP: bool
+    ENABLE_API_KEYS: bool
+    ENABLE_API_KEYS_ENDPOINT_RESTRICTIONS: bool
+    API_KEYS_ALLOWED_ENDPOINTS: str
+    DEFAULT_USER_ROLE: Role
+    DEFAULT_GROUP_ID: str
+    JWT_EXPIRES_IN: str
+    ENABLE_COMMUNITY_SHARING: bool
+    ENABLE_MESSAGE_RATING: bool
+    ENABLE_FOLDERS: bool
+    FOLDER_MAX_FILE_COUNT: int | None = None
+    AUTOMATION_MAX_COUNT: int | None = None
+    AUTOMATION_MIN_INTERVAL: int | None = None
+    ENABLE_AUTOMATIONS: bool
+    ENABLE_CHANNELS: bool
+    CHANNEL_MODEL_RESPONSE_MODE: Literal["thread", "channel"] = "thread"
+    ENABLE_CALENDAR: bool
+    ENABLE_MEMORIES: bool
+    ENABLE_MEMORY_SYSTEM_CONTEXT: bool
+    ENABLE_NOTES: bool
+    ENABLE_USER_WEBHOOKS: bool
+    ENABLE_USER_STATUS: bool
+    PENDING_USER_OVERLAY_TITLE: str | None = None
+    PENDING_USER_OVERLAY_CONTENT: str | None = None
+    RESPONSE_WATERMARK: str | None = None
+
+
+# AdminConfig field -> config key
+ADMIN_CONFIG_KEYS: dict[str, str] = {
+    "SHOW_ADMIN_DETAILS": "auth.admin.show",
+    "ADMIN_EMAIL": "auth.admin.email",
+    "WEBUI_URL": "webui.url",
+    "ENABLE_SIGNUP": "ui.enable_signup",
+    "ENABLE_API_KEYS": "auth.enable_api_keys",
+    "ENABLE_API_KEYS_ENDPOINT_RESTRICTIONS": "auth.api_key.endpoint_restrictions",
+    "API_KEYS_ALLOWED_ENDPOINTS": "auth.api_key.allowed_endpoints",
+    "DEFAULT_USER_ROLE": "ui.default_user_role",
+    "DEFAULT_GROUP_ID": "ui.default_group_id",
+    "JWT_EXPIRES_IN": "auth.jwt_expiry",
+    "ENABLE_COMMUNITY_SHARING": "ui.enable_community_sharing",
+    "ENABLE_MESSAGE_RATING": "ui.enable_message_rating",
+    "ENABLE_FOLDERS": "folders.enable",
+    "FOLDER_MAX_FILE_COUNT": "folders.max_file_count",
+    "AUTOMATION_MAX_COUNT": "automations.max_count",
+    "AUTOMATION_MIN_INTERVAL": "automations.min_interval",
+    "ENABLE_AUTOMATIONS": "automations.enable",
+    "ENABLE_CHANNELS": "channels.enable",
+    "CHANNEL_MODEL_RESPONSE_MODE": "channels.model_response_mode",
+    "ENABLE_CALENDAR": "calendar.enable",
+    "ENABLE_MEMORIES": "memories.enable",
+    "ENABLE_MEMORY_SYSTEM_CONTEXT": "memories.system_context",
+    "ENABLE_NOTES": "notes.enable",
+    "ENABLE_USER_WEBHOOKS": "ui.enable_user_webhooks",
+    "ENABLE_USER_STATUS": "users.enable_status",
+    "PENDING_USER_OVERLAY_TITLE": "ui.pending_user_overlay_title",
+    "PENDING_USER_OVERLAY_CONTENT": "ui.pending_user_overlay_content",
+    "RESPONSE_WATERMARK": "ui.watermark",
+}

@@ -1,0 +1,47 @@
+"""Every persisted config key, with the env setting that gives its first value."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from owlet.config.permissions import env_permissions
+from owlet.settings import Settings
+
+# key -> default taken from the environment (via Settings) on first start
+DEFAULTS: dict[str, Callable[[Settings], Any]] = {
+    "ui.enable_signup": lambda s: s.enable_signup,
+    "ui.enable_login_form": lambda s: s.enable_login_form,
+    "ui.default_user_role": lambda s: s.default_user_role,
+    "ui.default_group_id": lambda s: s.default_group_id,
+    "ui.enable_community_sharing": lambda s: s.enable_community_sharing,
+    "ui.enable_message_rating": lambda s: s.enable_message_rating,
+    "ui.enable_user_webhooks": lambda s: s.enable_user_webhooks,
+    "ui.pending_user_overlay_title": lambda s: s.pending_user_overlay_title,
+    "ui.pending_user_overlay_content": lambda s: s.pending_user_overlay_content,
+    "ui.watermark": lambda s: s.response_watermark,
+    "webui.url": lambda s: s.webui_url,
+    "auth.enable_api_keys": lambda s: s.enable_api_keys,
+    "auth.api_key.endpoint_restrictions": lambda s: s.enable_api_keys_endpoint_restrictions,
+    "auth.api_key.allowed_endpoints": lambda s: s.api_keys_allowed_endpoints,
+    "auth.jwt_expiry": lambda s: s.jwt_expires_in,
+    "auth.admin.show": lambda s: s.show_admin_details,
+    "auth.admin.email": lambda s: s.admin_email,
+    "user.permissions": lambda s: env_permissions(),
+    "folders.enable": lambda s: s.enable_folders,
+    "folders.max_file_count": lambda s: s.folder_max_file_count,
+    "channels.enable": lambda s: s.enable_channels,
+    "channels.model_response_mode": lambda s: s.channel_model_response_mode,
+    "notes.enable": lambda s: s.enable_notes,
+    "memories.enable": lambda s: s.enable_memories,
+    "memories.system_context": lambda s: s.enable_memory_system_context,
+    "calendar.enable": lambda s: s.enable_calendar,
+    "automations.enable": lambda s: s.enable_automations,
+    "automations.max_count": lambda s: s.automation_max_count,
+    "automations.min_interval": lambda s: s.automation_min_interval,
+    "users.enable_status": lambda s: s.enable_user_status,
+}
+
+
+def env_defaults(settings: Settings) -> dict[str, Any]:
+    return {key: default(settings) for key, default in DEFAULTS.items()}

@@ -1,0 +1,101 @@
+"""The Container: every long-lived collaborator, built once at start-up."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+from redis.asyncio import Redis
+from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
+
+from owlet.auth.api_keys import KeyCipher
+from owlet.auth.ratelimit import SigninRateLimiter
+from owlet.auth.revocation import DatabaseRevocations, RedisRevocations, RevocationStore
+from owlet.config.store import ConfigStore
+from owlet.core.passwords import PasswordHasher
+from owlet.db.engine import create_engine, create_sessionmaker
+from owlet.db.migrate import current_revision, head_revision, migrate
+from owlet.settings import Settings
+
+log = logging.getLogger(__name__)
+
+
+class StartupError(RuntimeError):
+    """Start-up cannot complete; the message says what to fix."""
+
+
+@dataclass
+class Container:
+    settings: Settings
+    secret_key: str
+    engine: AsyncEngine
+    sessionmaker: async_sessionmaker
+    config: ConfigStore
+    redis: Redis | None
+    hasher: PasswordHasher
+    cipher: KeyCipher
+    revocations: RevocationStore
+    signin_limiter: SigninRateLimiter
+
+    @classmethod
+    async def start(cls, settings: Settings) -> Container:
+        secret = settings.secret_key
+        engine = create_engine(settings)
+        try:
+            await _prepare_schema(engine, settings)
+            redis = await _connect_redis(settings)
+        except BaseException:
+            await engine.dispose()
+            raise
+        sessionmaker = create_sessionmaker(engine)
+        config = ConfigStore(sessionmaker, settings)
+        await config.start()
+        revocations: RevocationStore = (
+            RedisRevocations(redis, settings.redis_key_prefix) if redis else DatabaseRevocations()
+        )
+        return cls(
+            settings=settings,
+            secret_key=secret,
+            engine=engine,
+            sessionmaker=sessionmaker,
+            config=config,
+            redis=redis,
+            hasher=PasswordHasher(settings.password_hash_algorithm, settings.bcrypt_rounds),
+            cipher=KeyCipher(secret),
+            revocations=revocations,
+            signin_limiter=SigninRateLimiter.create(
+                settings.signin_rate_limit,
+                settings.signin_rate_window_seconds,
+                settings.redis_url,
+                settings.redis_key_prefix,
+            ),
+        )
+
+    async def close(self) -> None:
+        if self.redis is not None:
+            await self.redis.aclose()
+        await self.engine.dispose()
+
+
+async def _prepare_schema(engine: AsyncEngine, settings: Settings) -> None:
+    if settings.enable_db_migrations:
+        await migrate(engine)
+        return
+    current = await current_revision(engine)
+    if current != head_revision():
+        raise StartupError(
+            f"database schema is at {current}, owlet needs {head_revision()}; "
+            "run `owlet migrate` (ENABLE_DB_MIGRATIONS=false)"
+        )
+
+
+async def _connect_redis(settings: Settings) -> Redis | None:
+    if not settings.redis_url:
+        return None
+    redis = Redis.from_url(settings.redis_url, decode_responses=True)
+    try:
+        await redis.ping()
+    except Exception as exc:
+        await redis.aclose()
+        raise StartupError(f"REDIS_URL is set but Redis does not answer: {exc}") from exc
+    return redis

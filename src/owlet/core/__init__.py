@@ -1,0 +1,1 @@
+"""Shared building blocks imported by every domain; imports no domain itself."""

@@ -1,0 +1,75 @@
+"""FastAPI dependencies: the session, the container, and who is calling."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from typing import Annotated
+
+from fastapi import Depends, Request
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from owlet.auth.credentials import Identity, authenticate
+from owlet.config.store import ConfigStore
+from owlet.container import Container
+from owlet.errors import Forbidden, Messages
+from owlet.tables import User
+
+
+def get_container(request: Request) -> Container:
+    container: Container = request.app.state.container
+    return container
+
+
+ContainerDep = Annotated[Container, Depends(get_container)]
+
+
+async def get_session(container: ContainerDep) -> AsyncIterator[AsyncSession]:
+    """One transaction per request, committed before the response is sent."""
+    async with container.sessionmaker() as session:
+        try:
+            yield session
+            await session.commit()
+        except BaseException:
+            await session.rollback()
+            raise
+
+
+# scope="function": commit runs when the endpoint returns, before the response goes out.
+SessionDep = Annotated[AsyncSession, Depends(get_session, scope="function")]
+
+
+async def get_config(container: ContainerDep) -> ConfigStore:
+    return await container.config.fresh()
+
+
+ConfigDep = Annotated[ConfigStore, Depends(get_config)]
+
+
+async def current_identity(
+    request: Request, session: SessionDep, container: ContainerDep, config: ConfigDep
+) -> Identity:
+    return await authenticate(request, session, container, config)
+
+
+CurrentIdentity = Annotated[Identity, Depends(current_identity)]
+
+
+async def current_user(identity: CurrentIdentity) -> User:
+    return identity.user
+
+
+async def verified_user(identity: CurrentIdentity) -> User:
+    if identity.user.role not in ("user", "admin"):
+        raise Forbidden(Messages.ACCESS_PROHIBITED)
+    return identity.user
+
+
+async def admin_user(identity: CurrentIdentity) -> User:
+    if identity.user.role != "admin":
+        raise Forbidden(Messages.ACCESS_PROHIBITED)
+    return identity.user
+
+
+CurrentUser = Annotated[User, Depends(current_user)]
+VerifiedUser = Annotated[User, Depends(verified_user)]
+AdminUser = Annotated[User, Depends(admin_user)]

@@ -1,0 +1,159 @@
+"""AppError tree and the handlers that render every error as `{"detail": ...}`."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from sqlalchemy.exc import IntegrityError
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+log = logging.getLogger("owlet.errors")
+
+
+class Messages:
+    """The `detail` strings clients of Open WebUI already know."""
+
+    DEFAULT = "Something went wrong :/"
+    UNAUTHORIZED = "401 Unauthorized"
+    NOT_AUTHENTICATED = "Not authenticated"
+    ACCESS_PROHIBITED = (
+        "You do not have permission to access this resource. "
+        "Please contact your administrator for assistance."
+    )
+    ACTION_PROHIBITED = "The requested action has been restricted as a security measure."
+    INVALID_TOKEN = "Your session has expired or the token is invalid. Please sign in again."
+    INVALID_CRED = (
+        "The email or password provided is incorrect. "
+        "Please check for typos and try logging in again."
+    )
+    INCORRECT_PASSWORD = "The password provided is incorrect. Please check for typos and try again."
+    EMAIL_TAKEN = (
+        "Uh-oh! This email is already registered. "
+        "Sign in with your existing account or choose another email to start anew."
+    )
+    INVALID_EMAIL_FORMAT = (
+        "The email format you entered is invalid. Please double-check and make sure you're "
+        "using a valid email address (e.g., yourname@example.com)."
+    )
+    PASSWORD_TOO_LONG = (
+        "Uh-oh! The password you entered is too long. "
+        "Please make sure your password is less than 72 bytes long."
+    )
+    INVALID_PASSWORD = "The password does not meet the required validation criteria."
+    NOT_FOUND = "We could not find what you're looking for :/"
+    USER_NOT_FOUND = NOT_FOUND
+    API_KEY_NOT_FOUND = (
+        "Oops! It looks like there's a hiccup. The API key is missing. "
+        "Please make sure to provide a valid API key to access this feature."
+    )
+    API_KEY_NOT_ALLOWED = "Use of API key is not enabled in the environment."
+    API_KEY_CREATION_NOT_ALLOWED = "API key creation is not allowed in the environment."
+    RATE_LIMIT_EXCEEDED = "API rate limit exceeded"
+    INTERNAL = "Internal Server Error"
+    CONFLICT = "The request conflicts with the current state of the resource."
+
+
+class AppError(Exception):
+    """An error a client can cause; rendered as `{"detail": detail}` with `status`."""
+
+    status: int = 400
+    default_detail: Any = Messages.DEFAULT
+
+    def __init__(self, detail: Any = None, *, headers: dict[str, str] | None = None) -> None:
+        self.detail = self.default_detail if detail is None else detail
+        self.headers = headers
+        super().__init__(str(self.detail))
+
+
+class BadRequest(AppError):
+    status = 400
+
+
+class Unauthorized(AppError):
+    """Missing or invalid credentials; the stale `token` cookie is cleared."""
+
+    status = 401
+    default_detail = Messages.UNAUTHORIZED
+
+
+class Forbidden(AppError):
+    status = 403
+    default_detail = Messages.ACCESS_PROHIBITED
+
+
+class NotFound(AppError):
+    status = 404
+    default_detail = Messages.NOT_FOUND
+
+
+class Conflict(AppError):
+    status = 409
+    default_detail = Messages.CONFLICT
+
+
+class PayloadTooLarge(AppError):
+    status = 413
+
+
+class TooManyRequests(AppError):
+    status = 429
+    default_detail = Messages.RATE_LIMIT_EXCEEDED
+
+
+class ServiceUnavailable(AppError):
+    status = 503
+
+
+def _request_id(request: Request) -> str:
+    return str(request.scope.get("state", {}).get("request_id", "-"))
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    """Render client-caused failures as `{"detail": ...}` (500s: core.middleware)."""
+
+    async def app_error(request: Request, exc: Exception) -> JSONResponse:
+        assert isinstance(exc, AppError)
+        response = JSONResponse({"detail": exc.detail}, status_code=exc.status, headers=exc.headers)
+        if isinstance(exc, Unauthorized) and "token" in request.cookies:
+            response.delete_cookie("token")
+        return response
+
+    async def http_error(request: Request, exc: Exception) -> JSONResponse:
+        assert isinstance(exc, StarletteHTTPException)
+        return JSONResponse(
+            {"detail": exc.detail}, status_code=exc.status_code, headers=exc.headers
+        )
+
+    async def validation_error(request: Request, exc: Exception) -> JSONResponse:
+        assert isinstance(exc, RequestValidationError)
+        errors = [
+            {k: v for k, v in err.items() if k in ("type", "loc", "msg", "input", "ctx")}
+            for err in exc.errors()
+        ]
+        return JSONResponse({"detail": _jsonable(errors)}, status_code=422)
+
+    async def integrity_error(request: Request, exc: Exception) -> JSONResponse:
+        log.warning("integrity error (request %s): %s", _request_id(request), exc)
+        return JSONResponse({"detail": Messages.CONFLICT}, status_code=409)
+
+    app.add_exception_handler(AppError, app_error)
+    app.add_exception_handler(StarletteHTTPException, http_error)
+    app.add_exception_handler(RequestValidationError, validation_error)
+    app.add_exception_handler(IntegrityError, integrity_error)
+
+
+def _jsonable(value: Any) -> Any:
+    """Validation errors may carry exceptions or bytes in `ctx`/`input`; make them JSON."""
+    if isinstance(value, dict):
+        return {str(k): _jsonable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_jsonable(v) for v in value]
+    if isinstance(value, str | int | float | bool) or value is None:
+        return value
+    if isinstance(value, bytes):
+        return value.decode("utf-8", "replace")
+    return str(value)

@@ -1,0 +1,1 @@
+"""Groups: membership and the permissions they grant (`/api/v1/groups`)."""

@@ -1,0 +1,52 @@
+"""Wire shapes of `/api/v1/groups`, with Open WebUI's field names."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from owlet.core.validation import Name, ShortText
+
+
+class GroupModel(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: str
+    user_id: str
+    name: str
+    description: str
+    data: dict[str, Any] | None = None
+    meta: dict[str, Any] | None = None
+    permissions: dict[str, Any] | None = None
+    created_at: int
+    updated_at: int
+
+
+class GroupResponse(GroupModel):
+    member_count: int | None = None
+
+
+class GroupExportResponse(GroupResponse):
+    user_ids: list[str] = Field(default_factory=list)
+
+
+class GroupInfoResponse(BaseModel):
+    id: str
+    user_id: str
+    name: str
+    description: str
+    member_count: int
+    created_at: int
+    updated_at: int
+
+
+class GroupForm(BaseModel):
+    name: Name
+    description: ShortText = ""
+    permissions: dict[str, Any] | None = None
+    data: dict[str, Any] | None = None
+
+
+class UserIdsForm(BaseModel):
+    user_ids: list[str] = Field(default_factory=list, max_length=10_000)

@@ -1,0 +1,185 @@
+"""Process settings read once from the environment, under Open WebUI's env var names."""
+
+from __future__ import annotations
+
+import logging
+import os
+import secrets
+from functools import cached_property
+from pathlib import Path
+from typing import Literal
+
+from pydantic import AliasChoices, Field, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from owlet.core.durations import parse_duration
+
+log = logging.getLogger(__name__)
+
+WELL_KNOWN_DEFAULT_SECRET = "t0p-s3cr3t"
+SECRET_KEY_FILE = ".webui_secret_key"
+
+
+class SettingsError(RuntimeError):
+    """A setting has a value the server refuses to start with."""
+
+
+class Settings(BaseSettings):
+    """Env-only settings. Admin-editable ones seed the DB config (see owlet.config)."""
+
+    model_config = SettingsConfigDict(env_file=None, extra="ignore", case_sensitive=False)
+
+    # Process and storage
+    env: Literal["dev", "prod"] = "prod"
+    host: str = "127.0.0.1"
+    port: int = 8080
+    uvicorn_workers: int = 1
+    data_dir: Path = Path("./data")
+    database_url: str | None = None
+    database_pool_size: int = 10
+    database_pool_max_overflow: int = 20
+    database_pool_timeout: float = 30.0
+    enable_db_migrations: bool = True
+    redis_url: str | None = None
+    redis_key_prefix: str = "owlet"
+    webui_name: str = "owlet"
+    deployment_id: str = ""
+    cors_allow_origin: str = "*"
+    global_log_level: str = "INFO"
+
+    # Secrets and auth (env-only, as in Open WebUI)
+    webui_secret_key: str | None = Field(
+        default=None, validation_alias=AliasChoices("WEBUI_SECRET_KEY", "WEBUI_JWT_SECRET_KEY")
+    )
+    enable_password_auth: bool = True
+    enable_initial_admin_signup: bool = False
+    password_hash_algorithm: Literal["bcrypt", "argon2"] = "bcrypt"
+    bcrypt_rounds: int = Field(default=12, ge=4, le=16)
+    enable_password_validation: bool = False
+    password_validation_regex_pattern: str = r"^(?=.*[a-z])(?=.*[A-Z])(?=.*\d)(?=.*[^\w\s]).{8,}$"
+    password_validation_hint: str = ""
+    webui_auth_cookie_same_site: Literal["lax", "strict", "none"] = "lax"
+    webui_auth_cookie_secure: bool = False
+    custom_api_key_header: str = "x-api-key"
+    webui_admin_email: str = ""
+    webui_admin_password: str = ""
+    webui_admin_name: str = "Admin"
+    signin_rate_limit: int = 5
+    signin_rate_window_seconds: int = 180
+
+    # Defaults for admin-editable config (persisted in the DB on first start)
+    enable_persistent_config: bool = True
+    enable_signup: bool = True
+    enable_login_form: bool = True
+    default_user_role: Literal["pending", "user", "admin"] = "pending"
+    default_group_id: str = ""
+    jwt_expires_in: str = "4w"
+    enable_api_keys: bool = True
+    enable_api_keys_endpoint_restrictions: bool = Field(
+        default=False,
+        validation_alias=AliasChoices(
+            "ENABLE_API_KEYS_ENDPOINT_RESTRICTIONS", "ENABLE_API_KEY_ENDPOINT_RESTRICTIONS"
+        ),
+    )
+    api_keys_allowed_endpoints: str = Field(
+        default="",
+        validation_alias=AliasChoices("API_KEYS_ALLOWED_ENDPOINTS", "API_KEY_ALLOWED_ENDPOINTS"),
+    )
+    show_admin_details: bool = True
+    admin_email: str = ""
+    webui_url: str = ""
+    enable_community_sharing: bool = True
+    enable_message_rating: bool = True
+    enable_folders: bool = True
+    folder_max_file_count: int | None = None
+    enable_channels: bool = False
+    enable_notes: bool = True
+    enable_memories: bool = True
+    enable_memory_system_context: bool = True
+    enable_calendar: bool = False
+    enable_automations: bool = False
+    automation_max_count: int | None = None
+    automation_min_interval: int | None = None
+    channel_model_response_mode: Literal["thread", "channel"] = "thread"
+    enable_user_webhooks: bool = False
+    enable_user_status: bool = True
+    enable_profile_image_url_forwarding: bool = True
+    default_group_share_permission: str = "members"
+    pending_user_overlay_title: str = ""
+    pending_user_overlay_content: str = ""
+    response_watermark: str = ""
+    default_locale: str = ""
+
+    @field_validator("jwt_expires_in")
+    @classmethod
+    def _valid_expiry(cls, value: str) -> str:
+        parse_duration(value)  # raises ValueError with a clear message
+        return value
+
+    @field_validator("cors_allow_origin")
+    @classmethod
+    def _valid_origins(cls, value: str) -> str:
+        for origin in value.split(";"):
+            origin = origin.strip()
+            if origin == "*" or not origin:
+                continue
+            if not origin.startswith(("http://", "https://")) or "://" == origin[-3:]:
+                raise ValueError(f"CORS_ALLOW_ORIGIN entry {origin!r} is not an http(s) origin")
+        return value
+
+    @property
+    def is_dev(self) -> bool:
+        return self.env == "dev"
+
+    @property
+    def cors_origins(self) -> list[str]:
+        return [o.strip() for o in self.cors_allow_origin.split(";") if o.strip()]
+
+    @property
+    def resolved_database_url(self) -> str:
+        """The async SQLAlchemy URL; SQLite in DATA_DIR unless DATABASE_URL says otherwise."""
+        url = self.database_url or f"sqlite:///{(self.data_dir / 'webui.db').resolve()}"
+        if url.startswith("postgres://"):
+            url = "postgresql://" + url.removeprefix("postgres://")
+        if url.startswith("postgresql://"):
+            return "postgresql+asyncpg://" + url.removeprefix("postgresql://")
+        if url.startswith("sqlite://") and not url.startswith("sqlite+aiosqlite://"):
+            return "sqlite+aiosqlite://" + url.removeprefix("sqlite://")
+        return url
+
+    @cached_property
+    def secret_key(self) -> str:
+        """WEBUI_SECRET_KEY, or one generated once and kept in DATA_DIR with mode 0600."""
+        if self.webui_secret_key is not None:
+            key = self.webui_secret_key.strip()
+            if key == WELL_KNOWN_DEFAULT_SECRET:
+                raise SettingsError(
+                    "WEBUI_SECRET_KEY is set to the publicly known default; "
+                    "unset it (owlet then generates one) or choose your own."
+                )
+            if len(key) < 16:
+                raise SettingsError("WEBUI_SECRET_KEY must be at least 16 characters long.")
+            return key
+        return _load_or_create_secret(self.data_dir / SECRET_KEY_FILE)
+
+
+def _load_or_create_secret(path: Path) -> str:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        key = path.read_text().strip()
+        if key:
+            if key == WELL_KNOWN_DEFAULT_SECRET:
+                raise SettingsError(f"{path} holds the publicly known default secret; delete it.")
+            return key
+    except FileNotFoundError:
+        pass
+    key = secrets.token_urlsafe(48)
+    # O_EXCL: when two workers race, exactly one writes and the other reads its key.
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return path.read_text().strip()
+    with os.fdopen(fd, "w") as handle:
+        handle.write(key)
+    log.info("Generated a new secret key in %s", path)
+    return key

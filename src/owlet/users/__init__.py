@@ -1,0 +1,1 @@
+"""Users: the `/api/v1/users` routes, profiles, settings and permissions."""

@@ -1,0 +1,107 @@
+"""What `/api/config` tells a caller, by how much we know about them."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from owlet import __version__
+from owlet.config.store import ConfigStore
+from owlet.settings import Settings
+from owlet.tables import User
+
+
+def public_config(
+    settings: Settings, config: ConfigStore, user: User | None, onboarding: bool
+) -> dict[str, Any]:
+    features: dict[str, Any] = {
+        "auth": True,
+        "auth_trusted_header": False,
+        "enable_signup_password_confirmation": False,
+        "enable_ldap": False,
+        "enable_signup": bool(config.get("ui.enable_signup")),
+        "enable_login_form": bool(config.get("ui.enable_login_form")),
+        "enable_websocket": False,
+    }
+    body: dict[str, Any] = {
+        "status": True,
+        "name": settings.webui_name,
+        "version": __version__,
+        "default_locale": settings.default_locale,
+        "oauth": {"providers": {}, "auto_redirect": False},
+        "features": features,
+    }
+    if onboarding:
+        body["onboarding"] = True
+    if user is None:
+        return body
+    features.update(_signed_in_features(config))
+    if user.role == "pending":
+        body["ui"] = {
+            "pending_user_overlay_title": config.get("ui.pending_user_overlay_title"),
+            "pending_user_overlay_content": config.get("ui.pending_user_overlay_content"),
+        }
+        return body
+    body.update(
+        {
+            "default_models": None,
+            "default_pinned_models": None,
+            "default_prompt_suggestions": [],
+            "code": {"engine": "", "interpreter_engine": ""},
+            "audio": {"tts": {"engine": "", "voice": "", "split_on": ""}, "stt": {"engine": ""}},
+            "file": {"max_size": None, "max_count": None, "image_compression": {}},
+            "permissions": config.get("user.permissions"),
+            "google_drive": {"client_id": "", "api_key": ""},
+            "onedrive": {
+                "client_id_personal": "",
+                "client_id_business": "",
+                "sharepoint_url": "",
+                "sharepoint_tenant_id": "",
+            },
+            "ui": {
+                "pending_user_overlay_title": config.get("ui.pending_user_overlay_title"),
+                "pending_user_overlay_content": config.get("ui.pending_user_overlay_content"),
+                "response_watermark": config.get("ui.watermark"),
+                "iframe_csp": None,
+            },
+            "license_metadata": None,
+        }
+    )
+    return body
+
+
+def _signed_in_features(config: ConfigStore) -> dict[str, Any]:
+    """Features owlet has switched on; ones it does not implement yet report false."""
+    return {
+        "enable_api_keys": bool(config.get("auth.enable_api_keys")),
+        "enable_password_change_form": True,
+        "enable_version_update_check": False,
+        "enable_pyodide_file_persistence": False,
+        "enable_public_active_users_count": True,
+        "enable_easter_eggs": False,
+        "enable_direct_connections": False,
+        "enable_plugins": False,
+        "enable_folders": bool(config.get("folders.enable")),
+        "folder_max_file_count": config.get("folders.max_file_count"),
+        "enable_channels": False,
+        "enable_calendar": False,
+        "enable_automations": False,
+        "enable_notes": False,
+        "enable_context_compaction": False,
+        "enable_web_search": False,
+        "enable_web_search_confirmation": False,
+        "web_search_confirmation_content": "",
+        "enable_code_execution": False,
+        "enable_code_interpreter": False,
+        "enable_image_generation": False,
+        "enable_autocomplete_generation": False,
+        "enable_community_sharing": bool(config.get("ui.enable_community_sharing")),
+        "enable_message_rating": bool(config.get("ui.enable_message_rating")),
+        "enable_user_webhooks": bool(config.get("ui.enable_user_webhooks")),
+        "enable_user_status": bool(config.get("users.enable_status")),
+        "enable_admin_export": True,
+        "enable_admin_chat_access": True,
+        "enable_admin_analytics": False,
+        "enable_google_drive_integration": False,
+        "enable_onedrive_integration": False,
+        "enable_memories": False,
+    }
