@@ -8,6 +8,7 @@ CI=true a missing or unreachable service fails the run instead of skipping.
 from __future__ import annotations
 
 import tempfile
+import uuid
 from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager
 from pathlib import Path
@@ -77,7 +78,7 @@ async def clean_db(backend_engine: AsyncEngine) -> AsyncEngine:
 
 
 @pytest_asyncio.fixture(scope="session")
-async def redis_prefix() -> AsyncIterator[tuple[str, str]]:
+async def redis_run_prefix() -> AsyncIterator[tuple[str, str]]:
     """(url, prefix) for a run-private Redis namespace; every key under it is deleted after."""
     url = redis_url()
     if url is None:
@@ -95,6 +96,13 @@ async def redis_prefix() -> AsyncIterator[tuple[str, str]]:
         if keys:
             await client.delete(*keys)
         await client.aclose()
+
+
+@pytest.fixture
+def redis_prefix(redis_run_prefix: tuple[str, str]) -> tuple[str, str]:
+    """(url, prefix) unique to this test, inside the run's namespace."""
+    url, prefix = redis_run_prefix
+    return url, f"{prefix}:{uuid.uuid4().hex[:8]}"
 
 
 MakeClient = Callable[..., AbstractAsyncContextManager[httpx.AsyncClient]]

@@ -7,6 +7,7 @@ import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
+from http.cookiejar import CookieJar, DefaultCookiePolicy
 from pathlib import Path
 from typing import Any
 
@@ -107,6 +108,8 @@ async def app_client(settings: Settings) -> AsyncIterator[httpx.AsyncClient]:
         async with httpx.AsyncClient(
             transport=transport,
             base_url="http://testserver",
+            # Never keep Set-Cookie: each request carries only the credential a test gives it.
+            cookies=CookieJar(policy=DefaultCookiePolicy(allowed_domains=[])),
             event_hooks={"response": [_fail_on_5xx]},
         ) as client:
             client.app = app  # type: ignore[attr-defined]

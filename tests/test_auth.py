@@ -1,0 +1,266 @@
+"""`/api/v1/auths` through HTTP: sign-up, sign-in, sessions, profiles, passwords, admin."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+
+import httpx
+import jwt
+import pytest
+
+from tests.conftest import MakeClient
+from tests.support import PASSWORD, add_user, bearer, signup
+
+INVALID_CRED = (
+    "The email or password provided is incorrect. Please check for typos and try logging in again."
+)
+
+
+async def test_signup_signin_and_session_fields(client: httpx.AsyncClient) -> None:
+    admin = await signup(client, "Ada", "Ada@Example.com")
+    assert admin["role"] == "admin" and admin["token_type"] == "Bearer"
+    assert admin["email"] == "ada@example.com"
+    assert admin["permissions"]["chat"]["controls"] is True
+    claims = jwt.decode(admin["token"], options={"verify_signature": False})
+    assert set(claims) >= {"id", "iat", "exp", "jti"} and claims["id"] == admin["id"]
+    assert abs(claims["exp"] - claims["iat"] - 4 * 7 * 86400) <= 1
+    assert jwt.get_unverified_header(admin["token"])["alg"] == "HS256"
+
+    response = await client.post(
+        "/api/v1/auths/signin", json={"email": "ADA@example.com", "password": PASSWORD}
+    )
+    assert response.status_code == 200
+    assert response.cookies.get("token") == response.json()["token"]
+    assert "httponly" in response.headers["set-cookie"].lower()
+
+    me = await client.get("/api/v1/auths/", headers=bearer(response.json()["token"]))
+    assert me.status_code == 200 and me.json()["id"] == admin["id"]
+
+
+async def test_second_signup_is_pending_and_signup_closes(client: httpx.AsyncClient) -> None:
+    await signup(client, "Ada")
+    # First sign-up closed public sign-up, as Open WebUI does.
+    response = await client.post(
+        "/api/v1/auths/signup",
+        json={"name": "Bob", "email": "bob@example.com", "password": PASSWORD},
+    )
+    assert response.status_code == 403
+
+
+async def test_open_signup_gives_default_role(make_client: MakeClient) -> None:
+    async with make_client() as client:
+        admin = await signup(client, "Ada")
+        config = await client.get("/api/v1/auths/admin/config", headers=bearer(admin["token"]))
+        body = {**config.json(), "ENABLE_SIGNUP": True}
+        saved = await client.post(
+            "/api/v1/auths/admin/config", headers=bearer(admin["token"]), json=body
+        )
+        assert saved.status_code == 200 and saved.json()["ENABLE_SIGNUP"] is True
+        bob = await signup(client, "Bob")
+        assert bob["role"] == "pending"
+        dup = await client.post(
+            "/api/v1/auths/signup",
+            json={"name": "Bob", "email": "BOB@example.com", "password": PASSWORD},
+        )
+        assert dup.status_code == 400
+        assert dup.json()["detail"].startswith("Uh-oh! This email is already registered")
+
+
+@pytest.mark.parametrize(
+    ("body", "status"),
+    [
+        ({"name": "A", "email": "not-an-email", "password": PASSWORD}, 400),
+        ({"name": "A", "email": "a@example.com", "password": "x" * 73}, 400),
+        ({"name": "", "email": "a@example.com", "password": PASSWORD}, 422),
+        ({"email": "a@example.com", "password": PASSWORD}, 422),
+        ({"name": "A", "email": "a@example.com", "password": 5}, 422),
+        ({"name": "A", "email": "a@example.com", "password": PASSWORD,
+          "profile_image_url": "javascript:alert(1)"}, 422),
+    ],
+)  # fmt: skip
+async def test_signup_rejects_bad_input(
+    client: httpx.AsyncClient, body: dict[str, object], status: int
+) -> None:
+    response = await client.post("/api/v1/auths/signup", json=body)
+    assert response.status_code == status
+    assert "detail" in response.json()
+    users = await client.get("/api/config")
+    assert users.json().get("onboarding") is True  # nothing half-written
+
+
+async def test_signup_rejects_non_json(client: httpx.AsyncClient) -> None:
+    response = await client.post(
+        "/api/v1/auths/signup", content=b"{not json", headers={"content-type": "application/json"}
+    )
+    assert response.status_code == 422
+    assert isinstance(response.json()["detail"], list)
+
+
+async def test_signin_wrong_password_and_unknown_email(client: httpx.AsyncClient) -> None:
+    await signup(client, "Ada")
+    for email, password in (("ada@example.com", "wrong"), ("nobody@example.com", PASSWORD)):
+        response = await client.post(
+            "/api/v1/auths/signin", json={"email": email, "password": password}
+        )
+        assert response.status_code == 400
+        assert response.json() == {"detail": INVALID_CRED}
+
+
+async def test_missing_and_invalid_credentials_are_401(client: httpx.AsyncClient) -> None:
+    admin = await signup(client, "Ada")
+    assert (await client.get("/api/v1/auths/")).status_code == 401
+    for headers in (
+        bearer("garbage"),
+        bearer(admin["token"][:-3] + "abc"),
+        bearer("sk-" + "0" * 32),
+        {"Authorization": "Basic abc"},
+    ):
+        response = await client.get("/api/v1/auths/", headers=headers)
+        assert response.status_code == 401, headers
+        assert "detail" in response.json()
+    forged = jwt.encode(
+        {"id": admin["id"], "jti": "x", "iat": int(time.time())},
+        "another-secret-key-that-is-long-enough-0123456789",
+    )
+    assert (await client.get("/api/v1/auths/", headers=bearer(forged))).status_code == 401
+
+
+async def test_expired_token_is_rejected(make_client: MakeClient) -> None:
+    async with make_client(jwt_expires_in="1s") as client:
+        admin = await signup(client, "Ada")
+        assert admin["expires_at"] is not None
+        await asyncio.sleep(2.1)
+        response = await client.get("/api/v1/auths/", headers=bearer(admin["token"]))
+        assert response.status_code == 401
+
+
+async def test_signout_revokes_token_in_db(client: httpx.AsyncClient) -> None:
+    await _signout_revokes(client)
+
+
+async def test_signout_revokes_token_in_redis(
+    make_client: MakeClient, redis_prefix: tuple[str, str]
+) -> None:
+    url, prefix = redis_prefix
+    async with make_client(redis_url=url, redis_key_prefix=prefix) as client:
+        await _signout_revokes(client)
+
+
+async def _signout_revokes(client: httpx.AsyncClient) -> None:
+    admin = await signup(client, "Ada")
+    other = await client.post(
+        "/api/v1/auths/signin", json={"email": "ada@example.com", "password": PASSWORD}
+    )
+    out = await client.post("/api/v1/auths/signout", headers=bearer(admin["token"]))
+    assert out.status_code == 200 and out.json()["status"] is True
+    assert (await client.get("/api/v1/auths/", headers=bearer(admin["token"]))).status_code == 401
+    # Only that token: the other session goes on.
+    still = await client.get("/api/v1/auths/", headers=bearer(other.json()["token"]))
+    assert still.status_code == 200
+
+
+async def test_cookie_carrier(client: httpx.AsyncClient) -> None:
+    admin = await signup(client, "Ada")
+    client.cookies.set("token", admin["token"])
+    try:
+        assert (await client.get("/api/v1/auths/")).status_code == 200
+    finally:
+        client.cookies.clear()
+
+
+async def test_update_profile_and_password(client: httpx.AsyncClient) -> None:
+    admin = await signup(client, "Ada")
+    headers = bearer(admin["token"])
+    profile = await client.post(
+        "/api/v1/auths/update/profile",
+        headers=headers,
+        json={"name": "Ada L.", "profile_image_url": "https://example.com/a.png", "bio": "hi"},
+    )
+    assert profile.status_code == 200
+    assert profile.json()["name"] == "Ada L."
+    me = (await client.get("/api/v1/auths/", headers=headers)).json()
+    assert me["bio"] == "hi" and me["profile_image_url"] == "https://example.com/a.png"
+
+    wrong = await client.post(
+        "/api/v1/auths/update/password",
+        headers=headers,
+        json={"password": "nope", "new_password": "new-password-1"},
+    )
+    assert wrong.status_code == 400
+    ok = await client.post(
+        "/api/v1/auths/update/password",
+        headers=headers,
+        json={"password": PASSWORD, "new_password": "new-password-1"},
+    )
+    assert ok.status_code == 200 and ok.json() is True
+    old = await client.post(
+        "/api/v1/auths/signin", json={"email": "ada@example.com", "password": PASSWORD}
+    )
+    assert old.status_code == 400
+    new = await client.post(
+        "/api/v1/auths/signin", json={"email": "ada@example.com", "password": "new-password-1"}
+    )
+    assert new.status_code == 200
+
+
+async def test_admin_adds_users_and_edits_config(client: httpx.AsyncClient) -> None:
+    admin = await signup(client, "Ada")
+    bob = await add_user(client, admin["token"], "Bob", role="user")
+    assert bob["role"] == "user"
+    me = await client.get("/api/v1/auths/", headers=bearer(bob["token"]))
+    assert me.status_code == 200 and me.json()["email"] == "bob@example.com"
+    # A user cannot add users or read the admin config.
+    denied = await client.post(
+        "/api/v1/auths/add",
+        headers=bearer(bob["token"]),
+        json={"name": "Eve", "email": "eve@example.com", "password": PASSWORD},
+    )
+    assert denied.status_code == 403
+    headers = bearer(admin["token"])
+    config = (await client.get("/api/v1/auths/admin/config", headers=headers)).json()
+    assert config["ENABLE_API_KEYS"] is True and config["JWT_EXPIRES_IN"] == "4w"
+    bad = await client.post(
+        "/api/v1/auths/admin/config", headers=headers, json={**config, "JWT_EXPIRES_IN": "soon"}
+    )
+    assert bad.status_code == 400
+    saved = await client.post(
+        "/api/v1/auths/admin/config",
+        headers=headers,
+        json={**config, "JWT_EXPIRES_IN": "2h", "DEFAULT_USER_ROLE": "user"},
+    )
+    assert saved.status_code == 200
+    again = (await client.get("/api/v1/auths/admin/config", headers=headers)).json()
+    assert again["JWT_EXPIRES_IN"] == "2h" and again["DEFAULT_USER_ROLE"] == "user"
+    token = (
+        await client.post(
+            "/api/v1/auths/signin", json={"email": "ada@example.com", "password": PASSWORD}
+        )
+    ).json()
+    assert 7190 <= token["expires_at"] - int(time.time()) <= 7200
+
+
+async def test_admin_config_persists_across_restart(make_client: MakeClient) -> None:
+    async with make_client() as client:
+        admin = await signup(client, "Ada")
+        headers = bearer(admin["token"])
+        config = (await client.get("/api/v1/auths/admin/config", headers=headers)).json()
+        await client.post(
+            "/api/v1/auths/admin/config",
+            headers=headers,
+            json={**config, "API_KEYS_ALLOWED_ENDPOINTS": "/api/models"},
+        )
+    # A new process with a different env value keeps the admin's choice (the DB wins).
+    async with make_client(api_keys_allowed_endpoints="/other") as client:
+        config = (await client.get("/api/v1/auths/admin/config", headers=headers)).json()
+        assert config["API_KEYS_ALLOWED_ENDPOINTS"] == "/api/models"
+
+
+async def test_pending_user_is_forbidden_on_user_routes(client: httpx.AsyncClient) -> None:
+    admin = await signup(client, "Ada")
+    pending = await add_user(client, admin["token"], "Pat", role="pending")
+    headers = bearer(pending["token"])
+    assert (await client.get("/api/v1/auths/", headers=headers)).status_code == 200
+    assert (await client.get("/api/v1/users/permissions", headers=headers)).status_code == 403
+    config = (await client.get("/api/config", headers=headers)).json()
+    assert "ui" in config and "permissions" not in config
