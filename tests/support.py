@@ -149,3 +149,28 @@ async def add_user(
     assert response.status_code == 200, response.text
     body: dict[str, Any] = response.json()
     return body
+
+
+@dataclass(frozen=True)
+class RegisteredRoute:
+    path: str
+    method: str
+    in_schema: bool
+
+
+def registered_routes(app: Any) -> list[RegisteredRoute]:
+    """Every (path, method) the app serves, through included routers."""
+    from fastapi import routing
+
+    found = []
+    contexts = (
+        routing.iter_route_contexts(app.routes)
+        if hasattr(routing, "iter_route_contexts")
+        else app.routes
+    )
+    for route in contexts:
+        methods = getattr(route, "methods", None) or set()
+        in_schema = bool(getattr(route, "include_in_schema", False))
+        for method in sorted(methods - {"HEAD"}):
+            found.append(RegisteredRoute(route.path, method, in_schema))
+    return found

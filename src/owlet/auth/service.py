@@ -113,6 +113,7 @@ class AuthService:
             raise BadRequest(Messages.EMAIL_TAKEN) from exc
         if await users.count(self.session) == 1:
             user.role = "admin"
+            user.primary_admin = True
             await self.config.stage(self.session, {"ui.enable_signup": False})
         default_group = self.config.get("ui.default_group_id")
         if default_group and await groups.get(self.session, default_group) is not None:

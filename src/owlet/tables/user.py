@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import BigInteger, Date, String, Text
+from sqlalchemy import BigInteger, Boolean, Date, String, Text, false
 from sqlalchemy.orm import Mapped, mapped_column
 
 from owlet.tables.base import Base, JsonType
@@ -34,6 +34,8 @@ class User(Base):
     settings: Mapped[dict[str, Any] | None] = mapped_column(JsonType)
     oauth: Mapped[dict[str, Any] | None] = mapped_column(JsonType)
     scim: Mapped[dict[str, Any] | None] = mapped_column(JsonType)
+    # The account that became admin by signing up first: it may not be demoted or deleted.
+    primary_admin: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     last_active_at: Mapped[int] = mapped_column(BigInteger)
     updated_at: Mapped[int] = mapped_column(BigInteger)
     created_at: Mapped[int] = mapped_column(BigInteger, index=True)

@@ -48,7 +48,10 @@ async def delete_user(session: AsyncSession, user_id: str) -> bool:
 
 
 async def first_user_id(session: AsyncSession) -> str | None:
-    """The earliest user; the admin wins a tie within the same second."""
+    """The primary admin; for data without that mark, the earliest user (admin wins a tie)."""
+    marked = await session.scalar(select(User.id).where(User.primary_admin.is_(True)).limit(1))
+    if marked is not None:
+        return marked
     return await session.scalar(
         select(User.id)
         .order_by(User.created_at.asc(), case((User.role == "admin", 0), else_=1), User.id)
