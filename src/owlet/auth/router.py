@@ -198,15 +198,15 @@ async def update_admin_config(
 
 
 @router.post("/api_key", response_model=ApiKeyResponse)
-async def create_api_key(user: CurrentUser, service: Service) -> ApiKeyResponse:
+async def create_api_key(user: VerifiedUser, service: Service) -> ApiKeyResponse:
     return ApiKeyResponse(api_key=await service.create_api_key(user))
 
 
 @router.get("/api_key", response_model=ApiKeyResponse)
-async def get_api_key(user: CurrentUser, service: Service) -> ApiKeyResponse:
+async def get_api_key(user: VerifiedUser, service: Service) -> ApiKeyResponse:
     return ApiKeyResponse(api_key=await service.get_api_key(user))
 
 
 @router.delete("/api_key", response_model=bool)
-async def delete_api_key(user: CurrentUser, service: Service) -> bool:
+async def delete_api_key(user: VerifiedUser, service: Service) -> bool:
     return await service.delete_api_key(user)

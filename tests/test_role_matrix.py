@@ -1,0 +1,199 @@
+"""Every registered route, called by every kind of caller, against a declared access table.
+
+A route missing from ACCESS fails the suite, so no route ships without a declared role.
+
+Roles:
+  public   - anyone, no credential needed
+  any      - any signed-in account, pending included
+  verified - user or admin (pending: 403)
+  member   - verified, and for others' objects the caller must belong (other user: 403)
+  admin    - admin only
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+
+from owlet.auth import tokens
+from tests.conftest import MakeClient
+from tests.support import add_user, bearer, registered_routes, signup
+
+ACCESS: dict[tuple[str, str], str] = {
+    ("GET", "/health"): "public",
+    ("GET", "/health/db"): "public",
+    ("GET", "/ready"): "public",
+    ("GET", "/api/version"): "public",
+    ("GET", "/api/config"): "public",
+    ("GET", "/api/v1/auths/"): "any",
+    ("POST", "/api/v1/auths/signin"): "public",
+    ("POST", "/api/v1/auths/signup"): "public",
+    ("POST", "/api/v1/auths/signout"): "public",
+    ("POST", "/api/v1/auths/update/profile"): "verified",
+    ("POST", "/api/v1/auths/update/timezone"): "any",
+    ("POST", "/api/v1/auths/update/password"): "any",
+    ("POST", "/api/v1/auths/add"): "admin",
+    ("GET", "/api/v1/auths/admin/details"): "any",
+    ("GET", "/api/v1/auths/admin/config"): "admin",
+    ("POST", "/api/v1/auths/admin/config"): "admin",
+    ("POST", "/api/v1/auths/api_key"): "verified",
+    ("GET", "/api/v1/auths/api_key"): "verified",
+    ("DELETE", "/api/v1/auths/api_key"): "verified",
+    ("GET", "/api/v1/users/"): "admin",
+    ("GET", "/api/v1/users/all"): "admin",
+    ("GET", "/api/v1/users/search"): "verified",
+    ("GET", "/api/v1/users/groups"): "verified",
+    ("GET", "/api/v1/users/permissions"): "verified",
+    ("GET", "/api/v1/users/default/permissions"): "admin",
+    ("POST", "/api/v1/users/default/permissions"): "admin",
+    ("GET", "/api/v1/users/default/permissions/defaults"): "admin",
+    ("GET", "/api/v1/users/user/settings"): "verified",
+    ("POST", "/api/v1/users/user/settings/update"): "verified",
+    ("GET", "/api/v1/users/user/status"): "verified",
+    ("POST", "/api/v1/users/user/status/update"): "verified",
+    ("GET", "/api/v1/users/user/info"): "verified",
+    ("POST", "/api/v1/users/user/info/update"): "verified",
+    ("GET", "/api/v1/users/user/variables"): "verified",
+    ("POST", "/api/v1/users/user/variables/update"): "verified",
+    ("GET", "/api/v1/users/{user_id}"): "admin",
+    ("GET", "/api/v1/users/{user_id}/info"): "verified",
+    ("GET", "/api/v1/users/{user_id}/profile/image"): "verified",
+    ("GET", "/api/v1/users/{user_id}/active"): "verified",
+    ("POST", "/api/v1/users/{user_id}/update"): "admin",
+    ("DELETE", "/api/v1/users/{user_id}"): "admin",
+    ("GET", "/api/v1/users/{user_id}/groups"): "admin",
+    ("GET", "/api/v1/groups/"): "verified",
+    ("POST", "/api/v1/groups/create"): "admin",
+    ("GET", "/api/v1/groups/id/{group_id}"): "admin",
+    ("GET", "/api/v1/groups/id/{group_id}/info"): "member",
+    ("GET", "/api/v1/groups/id/{group_id}/export"): "admin",
+    ("POST", "/api/v1/groups/id/{group_id}/users"): "admin",
+    ("POST", "/api/v1/groups/id/{group_id}/update"): "admin",
+    ("POST", "/api/v1/groups/id/{group_id}/users/add"): "admin",
+    ("POST", "/api/v1/groups/id/{group_id}/users/remove"): "admin",
+    ("DELETE", "/api/v1/groups/id/{group_id}/delete"): "admin",
+}
+
+CALLERS = ("anonymous", "pending", "user", "other", "restricted_key", "admin")
+OK, UNAUTHENTICATED, FORBIDDEN = "ok", 401, 403
+
+
+def expected(role: str, caller: str) -> str | int:
+    if role == "public":
+        return OK
+    if caller == "anonymous":
+        return UNAUTHENTICATED
+    if caller == "restricted_key":
+        return FORBIDDEN
+    allowed = {
+        "any": {"pending", "user", "other", "admin"},
+        "verified": {"user", "other", "admin"},
+        "member": {"user", "admin"},
+        "admin": {"admin"},
+    }[role]
+    return OK if caller in allowed else FORBIDDEN
+
+
+@dataclass
+class World:
+    client: httpx.AsyncClient
+    admin: dict[str, Any]
+    user: dict[str, Any]
+    ids: dict[str, str]
+    defaults: dict[str, Any]
+
+    def token(self, user_id: str) -> str:
+        container = self.client.app.state.container  # type: ignore[attr-defined]
+        return tokens.issue(container.secret_key, user_id, 3600).token
+
+
+async def build_world(client: httpx.AsyncClient) -> tuple[World, dict[str, dict[str, str]]]:
+    admin = await signup(client, "Ada")
+    headers = bearer(admin["token"])
+    pending = await add_user(client, admin["token"], "Pat", role="pending")
+    user = await add_user(client, admin["token"], "Uma", role="user")
+    other = await add_user(client, admin["token"], "Oto", role="user")
+    keyholder = await add_user(client, admin["token"], "Kay", role="admin")
+    key = (await client.post("/api/v1/auths/api_key", headers=bearer(keyholder["token"]))).json()
+    # Users may hold API keys, so a 403 below comes from the role, not from this permission.
+    defaults = (await client.get("/api/v1/users/default/permissions", headers=headers)).json()
+    defaults["features"]["api_keys"] = True
+    await client.post("/api/v1/users/default/permissions", headers=headers, json=defaults)
+    group = (
+        await client.post("/api/v1/groups/create", headers=headers, json={"name": "crew"})
+    ).json()
+    await client.post(
+        f"/api/v1/groups/id/{group['id']}/users/add",
+        headers=headers,
+        json={"user_ids": [user["id"]]},
+    )
+    world = World(client, admin, user, {"user_id": user["id"], "group_id": group["id"]}, defaults)
+    callers = {
+        "anonymous": {},
+        "restricted_key": bearer(key["api_key"]),
+    }
+    return world, callers | {  # type: ignore[return-value]
+        name: {"user_id": person["id"]}
+        for name, person in (
+            ("pending", pending),
+            ("user", user),
+            ("other", other),
+            ("admin", admin),
+        )  # fmt: skip
+    }
+
+
+async def _sacrificial(world: World, path: str) -> str:
+    """Destructive admin routes act on a throw-away object, not the shared fixtures."""
+    headers = bearer(world.token(world.admin["id"]))
+    if "{user_id}" in path:
+        victim = await add_user(world.client, world.admin["token"], f"V{len(path)}x")
+        return path.replace("{user_id}", victim["id"])
+    group = await world.client.post(
+        "/api/v1/groups/create", headers=headers, json={"name": "doomed"}
+    )
+    return path.replace("{group_id}", group.json()["id"])
+
+
+async def test_every_route_has_a_declared_role(make_client: MakeClient) -> None:
+    async with make_client() as client:
+        served = {(r.method, r.path) for r in registered_routes(client.app)}  # type: ignore[attr-defined]
+    undeclared = served - set(ACCESS)
+    assert not undeclared, f"routes without a declared role: {sorted(undeclared)}"
+    stale = set(ACCESS) - served
+    assert not stale, f"declared routes that no longer exist: {sorted(stale)}"
+
+
+async def test_role_matrix(make_client: MakeClient) -> None:
+    async with make_client(
+        enable_api_keys_endpoint_restrictions=True, api_keys_allowed_endpoints="/api/version"
+    ) as client:
+        world, callers = await build_world(client)
+        failures = []
+        for (method, template), role in sorted(ACCESS.items(), key=lambda kv: kv[0][0] == "DELETE"):
+            for caller in CALLERS:
+                spec = callers[caller]
+                if "user_id" in spec and set(spec) == {"user_id"}:
+                    headers = bearer(world.token(spec["user_id"]))  # fresh: sign-out revokes
+                else:
+                    headers = dict(spec)
+                path = template
+                if method == "DELETE" and caller == "admin" and "{" in template:
+                    path = await _sacrificial(world, template)
+                for name, value in world.ids.items():
+                    path = path.replace("{" + name + "}", value)
+                kwargs: dict[str, Any] = {"headers": headers}
+                if method == "POST":
+                    # Re-save the world's defaults, so an admin's call changes nothing.
+                    keep = template == "/api/v1/users/default/permissions"
+                    kwargs["json"] = world.defaults if keep else {}
+                response = await client.request(method, path, **kwargs)
+                want = expected(role, caller)
+                got = response.status_code
+                passed = got not in (401, 403) if want == OK else got == want
+                if not passed:
+                    failures.append(f"{method} {template} as {caller}: want {want}, got {got} "
+                                    f"{response.text[:120]}")  # fmt: skip
+        assert not failures, "\n".join(failures)
