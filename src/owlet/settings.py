@@ -113,7 +113,8 @@ class Settings(BaseSettings):
     @field_validator("jwt_expires_in")
     @classmethod
     def _valid_expiry(cls, value: str) -> str:
-        parse_duration(value)  # raises ValueError with a clear message
+        if parse_duration(value) is None:  # raises ValueError with a clear message
+            log.warning("JWT_EXPIRES_IN=%s: tokens never expire; consider e.g. 4w", value)
         return value
 
     @field_validator("cors_allow_origin")

@@ -215,9 +215,11 @@ class AuthService:
 
     async def update_admin_config(self, form: AdminConfig) -> AdminConfig:
         try:
-            parse_duration(form.JWT_EXPIRES_IN)
+            lifetime = parse_duration(form.JWT_EXPIRES_IN)
         except ValueError as exc:
             raise BadRequest(str(exc)) from exc
+        if lifetime is None:
+            log.warning("admin set JWT_EXPIRES_IN=%s: new tokens never expire", form.JWT_EXPIRES_IN)
         values = {key: getattr(form, field) for field, key in ADMIN_CONFIG_KEYS.items()}
         await self.config.stage(self.session, values)
         return form
