@@ -31,6 +31,7 @@ migrate: $(VENV)/.installed
 
 test: $(VENV)/.installed-dev
 	$(VENV)/bin/ruff check src tests bench
+	$(VENV)/bin/mypy src
 	$(PY) -m pytest
 
 lint: $(VENV)/.installed-dev

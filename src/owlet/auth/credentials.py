@@ -42,8 +42,8 @@ def extract_credential(request: Request, api_key_header: str) -> str | None:
     cookie = request.cookies.get("token")
     if cookie:
         return cookie
-    value = request.headers.get(api_key_header)
-    return value.strip() if value and value.strip() else None
+    key = request.headers.get(api_key_header)
+    return key.strip() if key and key.strip() else None
 
 
 def path_allowed(path: str, allowed: str) -> bool:

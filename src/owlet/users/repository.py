@@ -65,7 +65,7 @@ async def lock_signups(session: AsyncSession) -> None:
     SQLite already serializes writers (the insert takes the write lock until commit);
     PostgreSQL needs a transaction-scoped advisory lock.
     """
-    if session.bind.dialect.name == "postgresql":
+    if session.get_bind().dialect.name == "postgresql":
         await session.execute(text("SELECT pg_advisory_xact_lock(5732001)"))
 
 
