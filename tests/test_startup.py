@@ -120,3 +120,9 @@ async def test_migrations_match_the_tables(backend_engine: object) -> None:
             )
         )
     assert diff == []
+
+
+def test_head_revision_constant_matches_alembic() -> None:
+    from owlet.db.migrate import HEAD_REVISION, alembic_head_revision
+
+    assert alembic_head_revision() == HEAD_REVISION
