@@ -11,8 +11,9 @@ from starlette.middleware.cors import CORSMiddleware
 
 from owlet import __version__
 from owlet.api import router
+from owlet.auth.service import ensure_initial_admin
 from owlet.container import Container
-from owlet.core.middleware import RequestContextMiddleware
+from owlet.core.middleware import BodyLimitMiddleware, RequestContextMiddleware
 from owlet.errors import install_error_handlers
 from owlet.settings import Settings
 
@@ -25,6 +26,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         container = await Container.start(settings)
+        try:
+            await ensure_initial_admin(container)
+        except BaseException:
+            await container.close()
+            raise
         app.state.container = container
         log.info("owlet %s ready", __version__)
         try:
@@ -43,6 +49,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     install_error_handlers(app)
     app.include_router(router)
+    app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_request_body_size)
     origins = settings.cors_origins
     app.add_middleware(
         CORSMiddleware,

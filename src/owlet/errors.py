@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import logging
+import math
 from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DataError, IntegrityError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 log = logging.getLogger("owlet.errors")
@@ -54,6 +55,8 @@ class Messages:
     API_KEY_CREATION_NOT_ALLOWED = "API key creation is not allowed in the environment."
     RATE_LIMIT_EXCEEDED = "API rate limit exceeded"
     INTERNAL = "Internal Server Error"
+    INVALID_INPUT = "The request contains a value the server cannot store."
+    TOKEN_REVOKED = "Invalid token"
     CONFLICT = "The request conflicts with the current state of the resource."
 
 
@@ -108,6 +111,9 @@ class ServiceUnavailable(AppError):
     status = 503
 
 
+SESSION_COOKIES = ("token", "oauth_id_token", "oauth_session_id")
+
+
 def _request_id(request: Request) -> str:
     return str(request.scope.get("state", {}).get("request_id", "-"))
 
@@ -118,8 +124,10 @@ def install_error_handlers(app: FastAPI) -> None:
     async def app_error(request: Request, exc: Exception) -> JSONResponse:
         assert isinstance(exc, AppError)
         response = JSONResponse({"detail": exc.detail}, status_code=exc.status, headers=exc.headers)
-        if isinstance(exc, Unauthorized) and "token" in request.cookies:
-            response.delete_cookie("token")
+        if isinstance(exc, Unauthorized):
+            for cookie in SESSION_COOKIES:
+                if cookie in request.cookies:
+                    response.delete_cookie(cookie)
         return response
 
     async def http_error(request: Request, exc: Exception) -> JSONResponse:
@@ -143,7 +151,17 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(AppError, app_error)
     app.add_exception_handler(StarletteHTTPException, http_error)
     app.add_exception_handler(RequestValidationError, validation_error)
+
+    async def data_error(request: Request, exc: Exception) -> JSONResponse:
+        # Backstop: validation should have caught it; the database refused a value.
+        log.warning("data error (request %s): %s", _request_id(request), type(exc).__name__)
+        return JSONResponse({"detail": Messages.INVALID_INPUT}, status_code=400)
+
     app.add_exception_handler(IntegrityError, integrity_error)
+    app.add_exception_handler(DataError, data_error)
+
+
+MAX_ECHO_CHARS = 1000
 
 
 def _jsonable(value: Any) -> Any:
@@ -152,7 +170,14 @@ def _jsonable(value: Any) -> Any:
         return {str(k): _jsonable(v) for k, v in value.items()}
     if isinstance(value, list | tuple):
         return [_jsonable(v) for v in value]
-    if isinstance(value, str | int | float | bool) or value is None:
+    if isinstance(value, str):
+        if len(value) > MAX_ECHO_CHARS:
+            value = value[:MAX_ECHO_CHARS] + "…"
+        # A lone surrogate cannot be encoded as UTF-8; echo a replacement character instead.
+        return value.encode("utf-8", "replace").decode("utf-8")
+    if isinstance(value, float) and not math.isfinite(value):
+        return str(value)
+    if isinstance(value, int | float | bool) or value is None:
         return value
     if isinstance(value, bytes):
         return value.decode("utf-8", "replace")

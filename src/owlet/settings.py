@@ -12,7 +12,7 @@ from typing import Literal
 from pydantic import AliasChoices, Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from owlet.core.durations import parse_duration
+from owlet.core.durations import parse_lifetime
 
 log = logging.getLogger(__name__)
 
@@ -46,6 +46,8 @@ class Settings(BaseSettings):
     deployment_id: str = ""
     cors_allow_origin: str = "*"
     global_log_level: str = "INFO"
+    # Largest request body accepted (bytes) outside routes with their own limit (uploads).
+    max_request_body_size: int = Field(default=8 * 1024 * 1024, ge=1024)
 
     # Secrets and auth (env-only, as in Open WebUI)
     webui_secret_key: str | None = Field(
@@ -113,7 +115,7 @@ class Settings(BaseSettings):
     @field_validator("jwt_expires_in")
     @classmethod
     def _valid_expiry(cls, value: str) -> str:
-        if parse_duration(value) is None:  # raises ValueError with a clear message
+        if parse_lifetime(value) is None:  # raises ValueError with a clear message
             log.warning("JWT_EXPIRES_IN=%s: tokens never expire; consider e.g. 4w", value)
         return value
 

@@ -79,6 +79,28 @@ async def test_endpoint_restrictions_hold_for_every_carrier(
         assert ok.status_code == 200
 
 
+@pytest.mark.parametrize(
+    ("allowed", "path", "status"),
+    [
+        ("/", "/api/v1/users/", 403),
+        ("/api/v1/auths/", "/api/v1/auths/", 200),
+        ("/api/v1/auths/", "/api/v1/auths/admin/config", 403),
+        ("/api/v1/auths", "/api/v1/auths/admin/config", 200),
+        ("/api/v1/users/permissions", "/api/v1/users/permissions/", 307),  # slash redirect
+        ("/api/v1/users/permissions", "/api/v1/users/permissionsX", 403),
+    ],
+)
+async def test_allow_list_entries_are_used_as_written(
+    make_client: MakeClient, allowed: str, path: str, status: int
+) -> None:
+    async with make_client(
+        enable_api_keys_endpoint_restrictions=True, api_keys_allowed_endpoints=allowed
+    ) as client:
+        _admin, key = await _admin_key(client)
+        response = await client.get(path, headers=bearer(key))
+        assert response.status_code == status, response.text
+
+
 async def test_keys_disabled_by_admin(client: httpx.AsyncClient) -> None:
     admin, key = await _admin_key(client)
     headers = bearer(admin["token"])

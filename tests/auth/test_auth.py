@@ -264,3 +264,92 @@ async def test_pending_user_is_forbidden_on_user_routes(client: httpx.AsyncClien
     assert (await client.get("/api/v1/users/permissions", headers=headers)).status_code == 403
     config = (await client.get("/api/config", headers=headers)).json()
     assert "ui" in config and "permissions" not in config
+
+
+async def test_token_lifetime_bounds_and_cookie_age(client: httpx.AsyncClient) -> None:
+    admin = await signup(client, "Ada")
+    headers = bearer(admin["token"])
+    config = (await client.get("/api/v1/auths/admin/config", headers=headers)).json()
+    for value in ("9999999999999999w", "1" + "0" * 400 + "w", "1ms", "600w"):
+        bad = await client.post(
+            "/api/v1/auths/admin/config", headers=headers, json={**config, "JWT_EXPIRES_IN": value}
+        )
+        assert bad.status_code == 400, value
+    signin = await client.post(
+        "/api/v1/auths/signin", json={"email": "ada@example.com", "password": PASSWORD}
+    )
+    assert signin.status_code == 200
+    cookie = signin.headers["set-cookie"].lower()
+    assert "max-age=2419200" in cookie or "max-age=2419199" in cookie
+    never = await client.post(
+        "/api/v1/auths/admin/config", headers=headers, json={**config, "JWT_EXPIRES_IN": "-1"}
+    )
+    assert never.status_code == 200
+    session = await client.post(
+        "/api/v1/auths/signin", json={"email": "ada@example.com", "password": PASSWORD}
+    )
+    assert session.json()["expires_at"] is None
+    assert "max-age" not in session.headers["set-cookie"].lower()
+    assert "exp" not in jwt.decode(session.json()["token"], options={"verify_signature": False})
+
+
+async def test_token_error_details_and_cookie_clearing(client: httpx.AsyncClient) -> None:
+    admin = await signup(client, "Ada")
+    garbage = await client.get(
+        "/api/v1/auths/", headers={"cookie": "token=garbage; oauth_id_token=x; oauth_session_id=y"}
+    )
+    assert garbage.status_code == 401 and garbage.json() == {"detail": "401 Unauthorized"}
+    cleared = " ".join(garbage.headers.get_list("set-cookie"))
+    for name in ("token=", "oauth_id_token=", "oauth_session_id="):
+        assert name in cleared
+    await client.post("/api/v1/auths/signout", headers=bearer(admin["token"]))
+    revoked = await client.get("/api/v1/auths/", headers=bearer(admin["token"]))
+    assert revoked.json() == {"detail": "Invalid token"}
+    # Any Authorization scheme carries the credential, as in Open WebUI.
+    fresh = await client.post(
+        "/api/v1/auths/signin", json={"email": "ada@example.com", "password": PASSWORD}
+    )
+    other = await client.get(
+        "/api/v1/auths/", headers={"Authorization": f"Token {fresh.json()['token']}"}
+    )
+    assert other.status_code == 200
+
+
+async def test_initial_admin_from_environment(make_client: MakeClient) -> None:
+    async with make_client(
+        webui_admin_email="Root@Example.com", webui_admin_password="root-pass-1"
+    ) as client:
+        signin = await client.post(
+            "/api/v1/auths/signin", json={"email": "root@example.com", "password": "root-pass-1"}
+        )
+        assert signin.status_code == 200 and signin.json()["role"] == "admin"
+        closed = await client.post(
+            "/api/v1/auths/signup",
+            json={"name": "Eve", "email": "eve@example.com", "password": PASSWORD},
+        )
+        assert closed.status_code == 403
+    # A second start with users present changes nothing.
+    async with make_client(
+        webui_admin_email="other@example.com", webui_admin_password="x-pass-123"
+    ) as client:
+        missing = await client.post(
+            "/api/v1/auths/signin", json={"email": "other@example.com", "password": "x-pass-123"}
+        )
+        assert missing.status_code == 400
+
+
+async def test_oversized_body_is_json_413(make_client: MakeClient) -> None:
+    async with make_client(max_request_body_size=4096) as client:
+        big = await client.post(
+            "/api/v1/auths/signin", json={"email": "a@example.com", "password": "x" * 10_000}
+        )
+        assert big.status_code == 413 and "detail" in big.json()
+
+        async def chunks():  # no Content-Length: the limit applies while streaming in
+            for _ in range(10):
+                yield b"x" * 1000
+
+        streamed = await client.post(
+            "/api/v1/auths/signin", content=chunks(), headers={"content-type": "application/json"}
+        )
+        assert streamed.status_code == 413 and "detail" in streamed.json()

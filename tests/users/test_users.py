@@ -43,6 +43,9 @@ async def test_list_search_and_pagination(
     assert [u["name"] for u in by_name["users"]] == ["Ada", "Bob"]
     found = (await client.get("/api/v1/users/?query=CID", headers=admin)).json()
     assert found["total"] == 1 and found["users"][0]["name"] == "Cid"
+    for wildcard in ("_", "%25"):  # LIKE wildcards match themselves only
+        none = (await client.get(f"/api/v1/users/?query={wildcard}", headers=admin)).json()
+        assert none["total"] == 0, wildcard
     assert (await client.get("/api/v1/users/?limit=0", headers=admin)).status_code == 422
     assert (await client.get("/api/v1/users/?skip=-1", headers=admin)).status_code == 422
 
@@ -228,9 +231,15 @@ async def test_delete_user_removes_everything(
 ) -> None:
     admin = bearer(people["admin"]["token"])
     cid = people["cid"]
+    defaults = (await client.get("/api/v1/users/default/permissions", headers=admin)).json()
+    defaults["features"]["api_keys"] = True
+    await client.post("/api/v1/users/default/permissions", headers=admin, json=defaults)
+    key = (await client.post("/api/v1/auths/api_key", headers=bearer(cid["token"]))).json()
+    assert (await client.get("/api/v1/auths/", headers=bearer(key["api_key"]))).status_code == 200
     deleted = await client.delete(f"/api/v1/users/{cid['id']}", headers=admin)
     assert deleted.status_code == 200 and deleted.json() is True
     assert (await client.get("/api/v1/auths/", headers=bearer(cid["token"]))).status_code == 401
+    assert (await client.get("/api/v1/auths/", headers=bearer(key["api_key"]))).status_code == 401
     signin = await client.post(
         "/api/v1/auths/signin", json={"email": "cid@example.com", "password": PASSWORD}
     )

@@ -33,23 +33,30 @@ class Identity:
 
 
 def extract_credential(request: Request, api_key_header: str) -> str | None:
-    """`Authorization: Bearer`, else cookie `token`, else the API-key header."""
-    header = request.headers.get("authorization")
-    if header:
-        scheme, _, value = header.partition(" ")
-        if scheme.lower() == "bearer" and value.strip():
-            return value.strip()
+    """`Authorization: Bearer`, else cookie `token`, else `Authorization: <any scheme>`,
+    else the API-key header: the order Open WebUI uses."""
+    header = request.headers.get("authorization", "")
+    scheme, _, value = header.strip().partition(" ")
+    value = value.strip()
+    if scheme.lower() == "bearer" and value:
+        return value
     cookie = request.cookies.get("token")
     if cookie:
         return cookie
+    if value:
+        return value
     key = request.headers.get(api_key_header)
     return key.strip() if key and key.strip() else None
 
 
 def path_allowed(path: str, allowed: str) -> bool:
-    """Exact match, or the entry followed by `/` (so `/api/models` allows `/api/models/base`)."""
+    """Exact match, or the entry followed by `/` (so `/api/models` allows `/api/models/base`).
+
+    The entry is used as written: `/api/v1/files/` allows `/api/v1/files/` itself and
+    `/api/v1/files//…`, never `/api/v1/files/{id}`; `/` allows only `/`.
+    """
     for entry in (e.strip() for e in allowed.split(",")):
-        if entry and (path == entry or path.startswith(entry.rstrip("/") + "/")):
+        if entry and (path == entry or path.startswith(entry + "/")):
             return True
     return False
 
@@ -72,9 +79,9 @@ async def _from_jwt(session: AsyncSession, container: Container, token: str) -> 
     try:
         claims = tokens.decode(container.secret_key, token)
     except tokens.TokenError as exc:
-        raise Unauthorized(Messages.INVALID_TOKEN) from exc
+        raise Unauthorized(Messages.UNAUTHORIZED) from exc
     if await container.revocations.is_revoked(session, claims["jti"]):
-        raise Unauthorized(Messages.INVALID_TOKEN)
+        raise Unauthorized(Messages.TOKEN_REVOKED)
     user = await users.get(session, claims["id"])
     if user is None:
         raise Unauthorized(Messages.INVALID_TOKEN)

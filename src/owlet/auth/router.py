@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request, Response
@@ -51,16 +52,15 @@ Service = Annotated[AuthService, Depends(get_service)]
 def _set_token_cookie(
     response: Response, service: AuthService, token: str, expires_at: int | None
 ) -> None:
+    """The cookie lives as long as its token (a session cookie if the token never expires)."""
     settings = service.settings
-    lifetime = service.token_lifetime()
     response.set_cookie(
         "token",
         token,
         httponly=True,
         samesite=settings.webui_auth_cookie_same_site,
         secure=settings.webui_auth_cookie_secure,
-        max_age=int(lifetime) if lifetime else None,
-        expires=expires_at,
+        max_age=max(1, expires_at - int(time.time())) if expires_at else None,
     )
 
 

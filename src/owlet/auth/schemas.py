@@ -7,16 +7,16 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
-from owlet.core.validation import EmailText, Name, Password, ProfileImageUrl, ShortText
+from owlet.core.validation import EmailText, Form, Name, Password, ProfileImageUrl, ShortText
 from owlet.users.schemas import Role
 
 
-class SigninForm(BaseModel):
+class SigninForm(Form):
     email: EmailText
     password: Password
 
 
-class SignupForm(BaseModel):
+class SignupForm(Form):
     name: Name
     email: EmailText
     password: Password
@@ -27,7 +27,7 @@ class AddUserForm(SignupForm):
     role: Role | None = "pending"
 
 
-class UpdateProfileForm(BaseModel):
+class UpdateProfileForm(Form):
     profile_image_url: ProfileImageUrl
     name: Name
     bio: ShortText | None = None
@@ -35,11 +35,11 @@ class UpdateProfileForm(BaseModel):
     date_of_birth: dt.date | None = None
 
 
-class UpdateTimezoneForm(BaseModel):
+class UpdateTimezoneForm(Form):
     timezone: str = Field(min_length=1, max_length=64)
 
 
-class UpdatePasswordForm(BaseModel):
+class UpdatePasswordForm(Form):
     password: Password
     new_password: Password
 
@@ -101,7 +101,7 @@ class ApiKeyResponse(BaseModel):
     api_key: str
 
 
-class AdminConfig(BaseModel):
+class AdminConfig(Form):
     """`/api/v1/auths/admin/config`: UPPER_CASE names mirror the env vars."""
 
     SHOW_ADMIN_DETAILS: bool

@@ -19,10 +19,11 @@ from owlet.auth.schemas import (
     UpdatePasswordForm,
     UpdateProfileForm,
 )
+from owlet.config import repository as config_repository
 from owlet.config.store import ConfigStore
 from owlet.container import Container
 from owlet.core.clock import new_id, now
-from owlet.core.durations import parse_duration
+from owlet.core.durations import parse_lifetime
 from owlet.core.validation import normalize_email
 from owlet.errors import BadRequest, Forbidden, Messages, NotFound, TooManyRequests
 from owlet.groups import repository as groups
@@ -46,10 +47,10 @@ class AuthService:
 
     def token_lifetime(self) -> float | None:
         try:
-            return parse_duration(str(self.config.get("auth.jwt_expiry")))
+            return parse_lifetime(str(self.config.get("auth.jwt_expiry")))
         except ValueError:
             log.warning("stored auth.jwt_expiry is invalid; using %s", DEFAULT_LIFETIME)
-            return parse_duration(DEFAULT_LIFETIME)
+            return parse_lifetime(DEFAULT_LIFETIME)
 
     def issue_token(self, user: User) -> tokens.IssuedToken:
         return tokens.issue(self.container.secret_key, user.id, self.token_lifetime())
@@ -88,12 +89,24 @@ class AuthService:
             password_hash=password_hash,
             profile_image_url=form.profile_image_url or "/user.png",
             role=str(self.config.get("ui.default_user_role") or "pending"),
+            self_signup=True,
         )
 
     async def create_user(
-        self, *, name: str, email: str, password_hash: str, profile_image_url: str, role: str
+        self,
+        *,
+        name: str,
+        email: str,
+        password_hash: str,
+        profile_image_url: str,
+        role: str,
+        self_signup: bool = False,
     ) -> User:
-        """Insert a user; the only user becomes admin and closes sign-up (race-safe)."""
+        """Insert a user; the only user becomes admin and closes sign-up (race-safe).
+
+        A self sign-up re-checks, under the sign-up lock, that sign-up is still open: one
+        that raced the first user past the early check is refused and rolled back.
+        """
         await users.lock_signups(self.session)
         stamp = now()
         user = User(
@@ -115,6 +128,10 @@ class AuthService:
             user.role = "admin"
             user.primary_admin = True
             await self.config.stage(self.session, {"ui.enable_signup": False})
+        elif self_signup and not await config_repository.get_value(
+            self.session, "ui.enable_signup", self.config.get("ui.enable_signup")
+        ):
+            raise Forbidden(Messages.ACCESS_PROHIBITED)
         default_group = self.config.get("ui.default_group_id")
         if default_group and await groups.get(self.session, default_group) is not None:
             await groups.add_members(self.session, default_group, [user.id])
@@ -124,9 +141,11 @@ class AuthService:
     async def signin(self, email: str, password: str) -> User:
         if not self.settings.enable_password_auth:
             raise Forbidden(Messages.ACTION_PROHIBITED)
-        if not await self.container.signin_limiter.hit(email):
-            raise TooManyRequests(Messages.RATE_LIMIT_EXCEEDED)
+        # One key for the limit and the look-up: variants of an address that reach the
+        # same account (case, Unicode compatibility forms) share one budget.
         normalized = normalize_email(email) or email.strip().lower()
+        if not await self.container.signin_limiter.hit(normalized):
+            raise TooManyRequests(Messages.RATE_LIMIT_EXCEEDED)
         auth = await repository.get_auth_by_email(self.session, normalized)
         ok = await self.container.hasher.verify(password, auth.password if auth else None)
         if auth is None or not ok or not auth.active:
@@ -215,7 +234,7 @@ class AuthService:
 
     async def update_admin_config(self, form: AdminConfig) -> AdminConfig:
         try:
-            lifetime = parse_duration(form.JWT_EXPIRES_IN)
+            lifetime = parse_lifetime(form.JWT_EXPIRES_IN)
         except ValueError as exc:
             raise BadRequest(str(exc)) from exc
         if lifetime is None:
@@ -253,3 +272,38 @@ class AuthService:
         await self._check_api_keys_allowed(user)
         await repository.delete_api_key(self.session, user.id)
         return True
+
+
+async def ensure_initial_admin(container: Container) -> None:
+    """WEBUI_ADMIN_EMAIL/WEBUI_ADMIN_PASSWORD: create that admin on a database with no users.
+
+    It becomes the primary admin and sign-up closes, as with a first sign-up. Several
+    workers may try at once; the losers see the email taken and carry on.
+    """
+    settings = container.settings
+    if not (settings.webui_admin_email and settings.webui_admin_password):
+        return
+    async with container.sessionmaker() as session:
+        if await users.any_exist(session):
+            return
+        service = AuthService(session, container, await container.config.fresh())
+        try:
+            await service.create_admin(
+                email=settings.webui_admin_email,
+                password=settings.webui_admin_password,
+                name=settings.webui_admin_name,
+            )
+            await session.commit()
+            log.info(
+                "created the initial admin %s from WEBUI_ADMIN_EMAIL", settings.webui_admin_email
+            )
+        except BadRequest as exc:
+            await session.rollback()
+            if exc.detail != Messages.EMAIL_TAKEN:
+                raise InitialAdminError(f"WEBUI_ADMIN_EMAIL/PASSWORD: {exc.detail}") from exc
+        except IntegrityError:
+            await session.rollback()  # another worker created it first
+
+
+class InitialAdminError(RuntimeError):
+    """The configured initial admin cannot be created; start-up stops."""

@@ -30,3 +30,12 @@ async def upsert(session: AsyncSession, values: dict[str, Any]) -> None:
     for key, value in values.items():
         await session.merge(ConfigEntry(key=key, value=value, updated_at=stamp))
     await session.flush()
+
+
+async def get_value(session: AsyncSession, key: str, default: Any = None) -> Any:
+    """The stored value of one key, read now (not through the store's cache)."""
+    row = await session.scalar(select(ConfigEntry.value).where(ConfigEntry.key == key))
+    if row is None:
+        exists = await session.scalar(select(ConfigEntry.key).where(ConfigEntry.key == key))
+        return default if exists is None else None
+    return row

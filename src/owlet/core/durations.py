@@ -27,3 +27,15 @@ def parse_duration(value: str) -> float | None:
             f"invalid duration {value!r}: use <number><ms|s|m|h|d|w>..., e.g. 4w or 1h30m, or -1"
         )
     return total
+
+
+MIN_LIFETIME_SECONDS = 1
+MAX_LIFETIME_SECONDS = 10 * 365 * 86400
+
+
+def parse_lifetime(value: str) -> float | None:
+    """A token lifetime: a duration between 1 s and 10 years, or None (never expires)."""
+    seconds = parse_duration(value)
+    if seconds is not None and not MIN_LIFETIME_SECONDS <= seconds <= MAX_LIFETIME_SECONDS:
+        raise ValueError(f"invalid duration {value!r}: must be between 1s and 520w, or -1")
+    return seconds

@@ -28,7 +28,8 @@ def create_engine(settings: Settings, url: str | None = None) -> AsyncEngine:
     """Build the engine; no connection is opened here."""
     url = url or settings.resolved_database_url
     parsed = make_url(url)
-    kwargs: dict[str, Any] = {}
+    # Never log bound parameters: they carry emails, key hashes and other secrets.
+    kwargs: dict[str, Any] = {"hide_parameters": True}
     if parsed.get_backend_name() == "sqlite":
         if parsed.database and parsed.database != ":memory:":
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)

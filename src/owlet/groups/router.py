@@ -6,6 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends
 
+from owlet.core.validation import Identifier
 from owlet.deps import AdminUser, ContainerDep, SessionDep, VerifiedUser
 from owlet.groups.schemas import (
     GroupExportResponse,
@@ -41,48 +42,52 @@ async def create_group(form: GroupForm, admin: AdminUser, service: Service) -> G
 
 
 @router.get("/id/{group_id}", response_model=GroupResponse)
-async def get_group(group_id: str, _admin: AdminUser, service: Service) -> GroupResponse:
+async def get_group(group_id: Identifier, _admin: AdminUser, service: Service) -> GroupResponse:
     return await service.one(await service.require(group_id))
 
 
 @router.get("/id/{group_id}/info", response_model=GroupInfoResponse)
-async def get_group_info(group_id: str, user: VerifiedUser, service: Service) -> GroupInfoResponse:
+async def get_group_info(
+    group_id: Identifier, user: VerifiedUser, service: Service
+) -> GroupInfoResponse:
     return await service.info(user, group_id)
 
 
 @router.get("/id/{group_id}/export", response_model=GroupExportResponse)
-async def export_group(group_id: str, _admin: AdminUser, service: Service) -> GroupExportResponse:
+async def export_group(
+    group_id: Identifier, _admin: AdminUser, service: Service
+) -> GroupExportResponse:
     return await service.export(group_id)
 
 
 @router.post("/id/{group_id}/users", response_model=list[UserInfoResponse])
 async def group_members(
-    group_id: str, _admin: AdminUser, service: Service, users: UserServiceDep
+    group_id: Identifier, _admin: AdminUser, service: Service, users: UserServiceDep
 ) -> list[UserInfoResponse]:
     return await users.info_list(await service.members(group_id))
 
 
 @router.post("/id/{group_id}/update", response_model=GroupResponse)
 async def update_group(
-    group_id: str, form: GroupForm, _admin: AdminUser, service: Service
+    group_id: Identifier, form: GroupForm, _admin: AdminUser, service: Service
 ) -> GroupResponse:
     return await service.update(group_id, form)
 
 
 @router.post("/id/{group_id}/users/add", response_model=GroupResponse)
 async def add_members(
-    group_id: str, form: UserIdsForm, _admin: AdminUser, service: Service
+    group_id: Identifier, form: UserIdsForm, _admin: AdminUser, service: Service
 ) -> GroupResponse:
     return await service.add_members(group_id, form.user_ids)
 
 
 @router.post("/id/{group_id}/users/remove", response_model=GroupResponse)
 async def remove_members(
-    group_id: str, form: UserIdsForm, _admin: AdminUser, service: Service
+    group_id: Identifier, form: UserIdsForm, _admin: AdminUser, service: Service
 ) -> GroupResponse:
     return await service.remove_members(group_id, form.user_ids)
 
 
 @router.delete("/id/{group_id}/delete", response_model=bool)
-async def delete_group(group_id: str, _admin: AdminUser, service: Service) -> bool:
+async def delete_group(group_id: Identifier, _admin: AdminUser, service: Service) -> bool:
     return await service.delete(group_id)

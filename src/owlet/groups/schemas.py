@@ -6,7 +6,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from owlet.core.validation import Name, ShortText
+from owlet.core.validation import Form, Identifier, Name, ShortText
 
 
 class GroupModel(BaseModel):
@@ -41,12 +41,12 @@ class GroupInfoResponse(BaseModel):
     updated_at: int
 
 
-class GroupForm(BaseModel):
+class GroupForm(Form):
     name: Name
     description: ShortText = ""
     permissions: dict[str, Any] | None = None
     data: dict[str, Any] | None = None
 
 
-class UserIdsForm(BaseModel):
-    user_ids: list[str] = Field(default_factory=list, max_length=10_000)
+class UserIdsForm(Form):
+    user_ids: list[Identifier] = Field(default_factory=list, max_length=10_000)

@@ -72,8 +72,13 @@ async def lock_signups(session: AsyncSession) -> None:
 def _filtered(query: str | None) -> Select[Any]:
     stmt = select(User)
     if query:
-        pattern = f"%{query.lower()}%"
-        stmt = stmt.where(or_(func.lower(User.name).like(pattern), User.email.like(pattern)))
+        needle = query.lower()  # `%` and `_` in the query match themselves
+        stmt = stmt.where(
+            or_(
+                func.lower(User.name).contains(needle, autoescape=True),
+                User.email.contains(needle, autoescape=True),
+            )
+        )
     return stmt
 
 

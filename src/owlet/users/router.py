@@ -8,6 +8,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Body, Depends, Query
 from fastapi.responses import FileResponse, RedirectResponse, Response
 
+from owlet.core.validation import CleanText, Identifier, JsonObject
 from owlet.deps import AdminUser, ConfigDep, ContainerDep, SessionDep, VerifiedUser
 from owlet.groups import repository as groups
 from owlet.groups.schemas import GroupModel
@@ -38,15 +39,15 @@ Service = Annotated[UserService, Depends(get_service)]
 
 
 def list_window(
-    page: Annotated[int | None, Query(description="1-based page of 30 users")] = None,
-    skip: Annotated[int | None, Query(ge=0, description="Users to skip (offset)")] = None,
+    page: Annotated[int | None, Query(le=1_000_000, description="1-based page of 30 users")] = None,
+    skip: Annotated[int | None, Query(ge=0, le=10**9, description="Users to skip (offset)")] = None,
     limit: Annotated[int | None, Query(ge=1, le=1000, description="Maximum users")] = None,
 ) -> Page:
     return page_window(page, skip, limit)
 
 
 Window = Annotated[Page, Depends(list_window)]
-Text = Annotated[str | None, Query(max_length=500)]
+Text = Annotated[CleanText | None, Query(max_length=500)]
 
 
 @router.get("/", response_model=UserListResponse)
@@ -105,7 +106,7 @@ async def default_permissions(_admin: AdminUser, service: Service) -> dict[str, 
 
 @router.post("/default/permissions")
 async def set_default_permissions(
-    _admin: AdminUser, service: Service, values: Annotated[dict[str, Any], Body()]
+    _admin: AdminUser, service: Service, values: Annotated[JsonObject, Body()]
 ) -> dict[str, Any]:
     return await service.set_default_permissions(values)
 
@@ -144,7 +145,7 @@ async def my_info(user: VerifiedUser) -> dict[str, Any] | None:
 
 @router.post("/user/info/update")
 async def update_my_info(
-    user: VerifiedUser, service: Service, values: Annotated[dict[str, Any], Body()]
+    user: VerifiedUser, service: Service, values: Annotated[JsonObject, Body()]
 ) -> dict[str, Any]:
     return await service.update_info(user, values)
 
@@ -164,12 +165,14 @@ async def update_my_variables(
 
 
 @router.get("/{user_id}", response_model=UserWithGroups)
-async def get_user(user_id: str, _admin: AdminUser, service: Service) -> UserWithGroups:
+async def get_user(user_id: Identifier, _admin: AdminUser, service: Service) -> UserWithGroups:
     return await service.with_groups(user_id)
 
 
 @router.get("/{user_id}/info", response_model=UserInfoResponse)
-async def get_user_info(user_id: str, _user: VerifiedUser, service: Service) -> UserInfoResponse:
+async def get_user_info(
+    user_id: Identifier, _user: VerifiedUser, service: Service
+) -> UserInfoResponse:
     return await service.info(user_id)
 
 
@@ -181,7 +184,7 @@ async def get_user_info(user_id: str, _user: VerifiedUser, service: Service) -> 
         302: {"description": "Redirect to the user's image URL"},
     },
 )
-async def get_profile_image(user_id: str, _user: VerifiedUser, service: Service) -> Response:
+async def get_profile_image(user_id: Identifier, _user: VerifiedUser, service: Service) -> Response:
     image = await service.profile_image(user_id)
     if image.redirect:
         return RedirectResponse(image.redirect, status_code=302)
@@ -193,25 +196,27 @@ async def get_profile_image(user_id: str, _user: VerifiedUser, service: Service)
 
 
 @router.get("/{user_id}/active", response_model=ActiveResponse)
-async def get_user_active(user_id: str, _user: VerifiedUser, service: Service) -> ActiveResponse:
+async def get_user_active(
+    user_id: Identifier, _user: VerifiedUser, service: Service
+) -> ActiveResponse:
     return ActiveResponse(active=is_active(await service.require(user_id)))
 
 
 @router.post("/{user_id}/update", response_model=UserModel)
 async def update_user(
-    user_id: str, form: UserUpdateForm, admin: AdminUser, service: Service
+    user_id: Identifier, form: UserUpdateForm, admin: AdminUser, service: Service
 ) -> UserModel:
     return to_user_model(await service.update_user(admin, user_id, form))
 
 
 @router.delete("/{user_id}", response_model=bool)
-async def delete_user(user_id: str, admin: AdminUser, service: Service) -> bool:
+async def delete_user(user_id: Identifier, admin: AdminUser, service: Service) -> bool:
     return await service.delete_user(admin, user_id)
 
 
 @router.get("/{user_id}/groups", response_model=list[GroupModel])
 async def get_user_groups(
-    user_id: str, _admin: AdminUser, service: Service, session: SessionDep
+    user_id: Identifier, _admin: AdminUser, service: Service, session: SessionDep
 ) -> list[GroupModel]:
     user = await service.require(user_id)
     return [GroupModel.model_validate(g) for g in await groups.list_for_user(session, user.id)]

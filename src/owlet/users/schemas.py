@@ -7,7 +7,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from owlet.core.validation import EmailText, Name, Password, ProfileImageUrl, ShortText
+from owlet.core.validation import EmailText, Form, Name, Password, ProfileImageUrl, ShortText
 
 Role = Literal["pending", "user", "admin"]
 
@@ -76,7 +76,7 @@ class UserInfoListResponse(BaseModel):
     total: int
 
 
-class UserUpdateForm(BaseModel):
+class UserUpdateForm(Form):
     role: Role | None = None
     name: Name | None = None
     email: EmailText | None = None
@@ -84,19 +84,19 @@ class UserUpdateForm(BaseModel):
     password: Password | None = None
 
 
-class UserSettings(BaseModel):
+class UserSettings(Form):
     model_config = ConfigDict(extra="allow")
 
     ui: dict[str, Any] | None = Field(default_factory=dict)
 
 
-class UserStatusForm(BaseModel):
+class UserStatusForm(Form):
     status_emoji: str | None = Field(default=None, max_length=64)
     status_message: ShortText | None = None
     status_expires_at: int | None = None
 
 
-class UserVariablesForm(BaseModel):
+class UserVariablesForm(Form):
     variables: dict[str, str]
 
 
