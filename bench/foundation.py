@@ -1,6 +1,7 @@
 """Foundation figures: boot time to first /health 200, idle RSS, GET /api/v1/auths/ req/s.
 
 Usage: .venv/bin/python bench/foundation.py [--seconds 10] [--concurrency 32]
+       [--database-url postgresql://postgres@127.0.0.1:5432/<scratch db>]
 
 Starts `owlet serve` (one worker, fresh SQLite DATA_DIR) as `make run` would, signs up an
 admin, creates an API key, then drives GET /api/v1/auths/ with `Authorization: Bearer sk-…`
@@ -76,6 +77,7 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--seconds", type=float, default=10)
     parser.add_argument("--concurrency", type=int, default=32)
+    parser.add_argument("--database-url", help="PostgreSQL URL (default: SQLite in a temp dir)")
     args = parser.parse_args()
 
     port = free_port()
@@ -83,6 +85,8 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="owlet-bench-") as data_dir:
         env = {**os.environ, "PORT": str(port), "DATA_DIR": data_dir, "GLOBAL_LOG_LEVEL": "WARNING"}
         env.pop("DATABASE_URL", None)
+        if args.database_url:
+            env["DATABASE_URL"] = args.database_url
         env.pop("REDIS_URL", None)
         started = time.perf_counter()
         proc = subprocess.Popen([str(OWLET), "serve"], env=env)
@@ -138,6 +142,7 @@ def main() -> None:
         "load_tool": tool,
         "concurrency": args.concurrency,
         "python": sys.version.split()[0],
+        "database": "postgresql" if args.database_url else "sqlite",
     }
     print(json.dumps(result, indent=2))
 

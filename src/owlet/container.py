@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from redis.asyncio import Redis
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 
 from owlet.auth.api_keys import KeyCipher
@@ -16,6 +16,9 @@ from owlet.core.passwords import PasswordHasher
 from owlet.db.engine import create_engine, create_sessionmaker
 from owlet.db.migrate import current_revision, head_revision, migrate
 from owlet.settings import Settings
+
+if TYPE_CHECKING:
+    from redis.asyncio import Redis
 
 log = logging.getLogger(__name__)
 
@@ -92,6 +95,8 @@ async def _prepare_schema(engine: AsyncEngine, settings: Settings) -> None:
 async def _connect_redis(settings: Settings) -> Redis | None:
     if not settings.redis_url:
         return None
+    from redis.asyncio import Redis  # imported only when Redis is configured
+
     redis = Redis.from_url(settings.redis_url, decode_responses=True)
     try:
         await redis.ping()

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import time
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
-from redis.asyncio import Redis
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from owlet.auth import repository
+
+if TYPE_CHECKING:
+    from redis.asyncio import Redis
 
 
 class RevocationStore(Protocol):

@@ -11,7 +11,6 @@ import logging
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from filelock import FileLock
 from sqlalchemy import Connection, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError
@@ -84,6 +83,8 @@ async def _migrate_sqlite(engine: AsyncEngine) -> None:
         async with engine.connect() as conn:
             await _upgrade(conn)
         return
+    from filelock import FileLock  # imported here: only a migration needs it
+
     lock = FileLock(f"{database}.migrate.lock", thread_local=False)
     await asyncio.to_thread(lock.acquire, timeout=LOCK_TIMEOUT_SECONDS)
     try:
