@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import tempfile
 import uuid
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import AbstractAsyncContextManager
 from pathlib import Path
 from typing import Any
@@ -22,6 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from owlet.db.engine import create_engine
 from owlet.db.migrate import migrate
 from owlet.settings import Settings
+from tests.fakes.upstream import FakeUpstream
 from tests.support import (
     IN_CI,
     RUN_ID,
@@ -116,6 +117,18 @@ def make_client(backend: Backend, clean_db: AsyncEngine, tmp_path: Path) -> Make
         return app_client(make_settings(backend, tmp_path / "data", **overrides))
 
     return factory
+
+
+@pytest.fixture
+def openai_up() -> Iterator[FakeUpstream]:
+    with FakeUpstream(models=["fake-gpt"]) as up:
+        yield up
+
+
+@pytest.fixture
+def ollama_up() -> Iterator[FakeUpstream]:
+    with FakeUpstream(models=["fake-llama:latest"]) as up:
+        yield up
 
 
 @pytest_asyncio.fixture

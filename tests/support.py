@@ -86,6 +86,9 @@ def make_settings(backend: Backend, data_dir: Path, **overrides: Any) -> Setting
         "redis_url": None,
         "env": "prod",
         "cors_allow_origin": "*",
+        # No real upstreams: tests that need one point these at tests/fakes/upstream.py.
+        "enable_openai_api": False,
+        "enable_ollama_api": False,
     }
     values.update(overrides)
     return Settings(**values)

@@ -8,6 +8,7 @@ Roles:
   verified - user or admin (pending: 403)
   member   - verified, and for others' objects the caller must belong (other user: 403)
   admin    - admin only
+  workspace - verified, plus a workspace permission users lack by default (so: admin)
 """
 
 from __future__ import annotations
@@ -74,6 +75,34 @@ ACCESS: dict[tuple[str, str], str] = {
     ("POST", "/api/v1/groups/id/{group_id}/users/add"): "admin",
     ("POST", "/api/v1/groups/id/{group_id}/users/remove"): "admin",
     ("DELETE", "/api/v1/groups/id/{group_id}/delete"): "admin",
+    ("GET", "/api/models"): "verified",
+    ("GET", "/api/v1/models"): "verified",
+    ("GET", "/api/models/base"): "admin",
+    ("GET", "/api/v1/models/list"): "verified",
+    ("GET", "/api/v1/models/base/tags"): "admin",
+    ("GET", "/api/v1/models/base"): "admin",
+    ("GET", "/api/v1/models/tags"): "verified",
+    ("POST", "/api/v1/models/create"): "verified",
+    ("GET", "/api/v1/models/export"): "workspace",
+    ("POST", "/api/v1/models/import"): "verified",
+    ("GET", "/api/v1/models/model"): "verified",
+    ("GET", "/api/v1/models/model/profile/image"): "verified",
+    ("POST", "/api/v1/models/model/toggle"): "verified",
+    ("POST", "/api/v1/models/model/update"): "verified",
+    ("POST", "/api/v1/models/model/access/update"): "verified",
+    ("POST", "/api/v1/models/model/delete"): "verified",
+    ("DELETE", "/api/v1/models/delete/all"): "admin",
+    ("POST", "/api/chat/completions"): "verified",
+    ("POST", "/api/v1/chat/completions"): "verified",
+    ("POST", "/api/chat/completed"): "verified",
+    ("POST", "/api/embeddings"): "verified",
+    ("POST", "/api/v1/embeddings"): "verified",
+    ("GET", "/openai/config"): "admin",
+    ("POST", "/openai/config/update"): "admin",
+    ("POST", "/openai/verify"): "admin",
+    ("GET", "/ollama/config"): "admin",
+    ("POST", "/ollama/config/update"): "admin",
+    ("POST", "/ollama/verify"): "admin",
 }
 
 CALLERS = ("anonymous", "pending", "user", "other", "restricted_key", "admin")
@@ -92,6 +121,7 @@ def expected(role: str, caller: str) -> str | int:
         "verified": {"user", "other", "admin"},
         "member": {"user", "admin"},
         "admin": {"admin"},
+        "workspace": {"admin"},
     }[role]
     return OK if caller in allowed else FORBIDDEN
 

@@ -5,7 +5,11 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from owlet.auth.router import router as auths
+from owlet.completions.router import router as completions
+from owlet.connections.config_router import router as connections
 from owlet.groups.router import router as groups
+from owlet.models.router import records as model_records
+from owlet.models.router import router as models
 from owlet.users.router import router as users
 from owlet.web.router import router as web
 
@@ -14,3 +18,7 @@ router.include_router(web)
 router.include_router(auths)
 router.include_router(users)
 router.include_router(groups)
+router.include_router(models)
+router.include_router(model_records)
+router.include_router(completions)
+router.include_router(connections)

@@ -3,18 +3,23 @@
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+import httpx
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 
 from owlet.auth.api_keys import KeyCipher
 from owlet.auth.ratelimit import SigninRateLimiter
 from owlet.auth.revocation import DatabaseRevocations, RedisRevocations, RevocationStore
+from owlet.completions.pipeline import Stages
 from owlet.config.store import ConfigStore
 from owlet.core.passwords import PasswordHasher
 from owlet.db.engine import create_engine, create_sessionmaker
 from owlet.db.migrate import current_revision, head_revision, migrate
+from owlet.providers.catalog import ModelCatalog
+from owlet.providers.gateway import Gateway
+from owlet.providers.http import UpstreamClient
 from owlet.settings import Settings
 
 if TYPE_CHECKING:
@@ -39,6 +44,11 @@ class Container:
     cipher: KeyCipher
     revocations: RevocationStore
     signin_limiter: SigninRateLimiter
+    http: httpx.AsyncClient
+    upstream: UpstreamClient
+    catalog: ModelCatalog
+    gateway: Gateway
+    stages: Stages = field(default_factory=Stages)  # pipeline plug-ins (filters come later)
 
     @classmethod
     async def start(cls, settings: Settings) -> Container:
@@ -56,6 +66,13 @@ class Container:
         revocations: RevocationStore = (
             RedisRevocations(redis, settings.redis_key_prefix) if redis else DatabaseRevocations()
         )
+        # One client for every upstream call; no pool cap, so thousands of streams can be open.
+        http = httpx.AsyncClient(
+            limits=httpx.Limits(max_connections=None, max_keepalive_connections=256),
+            follow_redirects=False,
+            trust_env=False,
+        )
+        upstream = UpstreamClient(http, settings.aiohttp_client_timeout)
         return cls(
             settings=settings,
             secret_key=secret,
@@ -72,9 +89,17 @@ class Container:
                 settings.redis_url,
                 settings.redis_key_prefix,
             ),
+            http=http,
+            upstream=upstream,
+            catalog=ModelCatalog(
+                upstream, settings.models_cache_ttl, settings.aiohttp_client_timeout_model_list
+            ),
+            gateway=Gateway(upstream),
         )
 
     async def close(self) -> None:
+        await self.catalog.close()
+        await self.http.aclose()
         if self.redis is not None:
             await self.redis.aclose()
         await self.engine.dispose()

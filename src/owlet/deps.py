@@ -38,6 +38,11 @@ async def get_session(container: ContainerDep) -> AsyncIterator[AsyncSession]:
 SessionDep = Annotated[AsyncSession, Depends(get_session, scope="function")]
 
 
+async def end_transaction(session: AsyncSession) -> None:
+    """Commit early, before a long upstream call, so no connection is held meanwhile."""
+    await session.commit()
+
+
 async def get_config(container: ContainerDep) -> ConfigStore:
     return await container.config.fresh()
 

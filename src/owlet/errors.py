@@ -66,9 +66,16 @@ class AppError(Exception):
     status: int = 400
     default_detail: Any = Messages.DEFAULT
 
-    def __init__(self, detail: Any = None, *, headers: dict[str, str] | None = None) -> None:
+    def __init__(
+        self,
+        detail: Any = None,
+        *,
+        headers: dict[str, str] | None = None,
+        extra: dict[str, Any] | None = None,
+    ) -> None:
         self.detail = self.default_detail if detail is None else detail
         self.headers = headers
+        self.extra = extra or {}  # more top-level keys for the body, e.g. an upstream `error`
         super().__init__(str(self.detail))
 
 
@@ -123,7 +130,8 @@ def install_error_handlers(app: FastAPI) -> None:
 
     async def app_error(request: Request, exc: Exception) -> JSONResponse:
         assert isinstance(exc, AppError)
-        response = JSONResponse({"detail": exc.detail}, status_code=exc.status, headers=exc.headers)
+        body = {**exc.extra, "detail": exc.detail}
+        response = JSONResponse(body, status_code=exc.status, headers=exc.headers)
         if isinstance(exc, Unauthorized):
             for cookie in SESSION_COOKIES:
                 if cookie in request.cookies:

@@ -107,6 +107,22 @@ class Settings(BaseSettings):
     enable_user_status: bool = True
     enable_profile_image_url_forwarding: bool = True
     default_group_share_permission: str = "members"
+
+    # Upstream connections (first values of admin-editable config; see owlet.connections)
+    enable_openai_api: bool = True
+    openai_api_base_url: str = "https://api.openai.com/v1"
+    openai_api_base_urls: str = ""  # `;`-separated; wins over the singular form
+    openai_api_key: str = ""
+    openai_api_keys: str = ""
+    enable_ollama_api: bool = True
+    ollama_base_url: str = "http://localhost:11434"
+    ollama_base_urls: str = ""
+    enable_openai_api_passthrough: bool = False
+    aiohttp_client_timeout: float | None = 300.0  # seconds for a completion; empty = none
+    aiohttp_client_timeout_model_list: float = 5.0
+    models_cache_ttl: float = 1.0
+    bypass_model_access_control: bool = False
+    bypass_admin_access_control: bool = True
     pending_user_overlay_title: str = ""
     pending_user_overlay_content: str = ""
     response_watermark: str = ""
@@ -118,6 +134,27 @@ class Settings(BaseSettings):
         if parse_lifetime(value) is None:  # raises ValueError with a clear message
             log.warning("JWT_EXPIRES_IN=%s: tokens never expire; consider e.g. 4w", value)
         return value
+
+    @field_validator("aiohttp_client_timeout", mode="before")
+    @classmethod
+    def _empty_timeout(cls, value: object) -> object:
+        return None if value == "" else value
+
+    @property
+    def openai_urls(self) -> list[str]:
+        raw = self.openai_api_base_urls or self.openai_api_base_url
+        return [u.strip().rstrip("/") for u in raw.split(";") if u.strip()]
+
+    @property
+    def openai_keys(self) -> list[str]:
+        raw = self.openai_api_keys or self.openai_api_key
+        keys = [k.strip() for k in raw.split(";")]
+        return (keys + [""] * len(self.openai_urls))[: len(self.openai_urls)]
+
+    @property
+    def ollama_urls(self) -> list[str]:
+        raw = self.ollama_base_urls or self.ollama_base_url
+        return [u.strip().rstrip("/") for u in raw.split(";") if u.strip()]
 
     @field_validator("cors_allow_origin")
     @classmethod

@@ -40,6 +40,13 @@ DEFAULTS: dict[str, Callable[[Settings], Any]] = {
     "automations.max_count": lambda s: s.automation_max_count,
     "automations.min_interval": lambda s: s.automation_min_interval,
     "users.enable_status": lambda s: s.enable_user_status,
+    "openai.enable": lambda s: s.enable_openai_api,
+    "openai.api_base_urls": lambda s: s.openai_urls,
+    "openai.api_keys": lambda s: s.openai_keys,
+    "openai.api_configs": lambda s: {},
+    "ollama.enable": lambda s: s.enable_ollama_api,
+    "ollama.base_urls": lambda s: s.ollama_urls,
+    "ollama.api_configs": lambda s: {},
 }
 
 

@@ -1,11 +1,24 @@
 """ORM tables, one file each; importing this package registers them all on `Base`."""
 
+from owlet.tables.access_grant import AccessGrant
 from owlet.tables.api_key import ApiKey
 from owlet.tables.auth import Auth
 from owlet.tables.base import Base
 from owlet.tables.config import ConfigEntry
 from owlet.tables.group import Group, GroupMember
+from owlet.tables.model import Model
 from owlet.tables.revoked_token import RevokedToken
 from owlet.tables.user import User
 
-__all__ = ["ApiKey", "Auth", "Base", "ConfigEntry", "Group", "GroupMember", "RevokedToken", "User"]
+__all__ = [
+    "AccessGrant",
+    "ApiKey",
+    "Auth",
+    "Base",
+    "ConfigEntry",
+    "Group",
+    "GroupMember",
+    "Model",
+    "RevokedToken",
+    "User",
+]

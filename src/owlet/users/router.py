@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from importlib import resources
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Depends, Query
-from fastapi.responses import FileResponse, RedirectResponse, Response
+from fastapi.responses import RedirectResponse, Response
 
+from owlet.core.images import default_picture
 from owlet.core.validation import CleanText, Identifier, JsonObject
 from owlet.deps import AdminUser, ConfigDep, ContainerDep, SessionDep, VerifiedUser
 from owlet.groups import repository as groups
@@ -190,9 +190,7 @@ async def get_profile_image(user_id: Identifier, _user: VerifiedUser, service: S
         return RedirectResponse(image.redirect, status_code=302)
     if image.content is not None:
         return Response(image.content, media_type=image.media_type)
-    fallback = resources.files("owlet.web").joinpath("static/user.png")
-    with resources.as_file(fallback) as path:
-        return FileResponse(path, media_type="image/png")
+    return default_picture()
 
 
 @router.get("/{user_id}/active", response_model=ActiveResponse)

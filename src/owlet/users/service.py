@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import base64
-import binascii
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -16,6 +14,7 @@ from owlet.config.permissions import check_permission_tree, env_permissions, mer
 from owlet.config.store import ConfigStore
 from owlet.container import Container
 from owlet.core.clock import now
+from owlet.core.images import decode_data_image
 from owlet.core.validation import normalize_email
 from owlet.errors import BadRequest, Forbidden, Messages, NotFound
 from owlet.groups import repository as groups
@@ -37,7 +36,6 @@ PAGE_SIZE = 30
 _VARIABLE_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,127}$")
 MAX_VARIABLES = 200
 MAX_VARIABLE_VALUE = 10_000
-IMAGE_TYPES = {"image/png", "image/jpeg", "image/jpg", "image/gif", "image/webp"}
 
 
 @dataclass(frozen=True)
@@ -232,15 +230,9 @@ class UserService:
             if self.container.settings.enable_profile_image_url_forwarding:
                 return ProfileImage(redirect=url)
             return ProfileImage()
-        if url.startswith("data:"):
-            header, _, payload = url.partition(",")
-            media_type = header[5:].split(";", 1)[0].lower()
-            if media_type in IMAGE_TYPES and header.endswith(";base64"):
-                try:
-                    content = base64.b64decode(payload, validate=False)
-                except (binascii.Error, ValueError):
-                    return ProfileImage()
-                return ProfileImage(content=content, media_type=media_type)
+        image = decode_data_image(url)
+        if image is not None:
+            return ProfileImage(content=image[1], media_type=image[0])
         return ProfileImage()
 
     # -- admin edits ------------------------------------------------------------------------

@@ -1,0 +1,1 @@
+"""Sharing: access grants on resources, and the rules that read them."""

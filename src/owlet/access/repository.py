@@ -1,0 +1,68 @@
+"""SQL for `access_grant`."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+
+from sqlalchemy import delete, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from owlet.access.schemas import GrantForm
+from owlet.core.clock import new_id, now
+from owlet.tables import AccessGrant
+
+
+async def for_resources(
+    session: AsyncSession, resource_type: str, resource_ids: Iterable[str]
+) -> dict[str, list[AccessGrant]]:
+    ids = list(resource_ids)
+    result: dict[str, list[AccessGrant]] = {rid: [] for rid in ids}
+    if not ids:
+        return result
+    rows = await session.scalars(
+        select(AccessGrant)
+        .where(AccessGrant.resource_type == resource_type, AccessGrant.resource_id.in_(ids))
+        .order_by(AccessGrant.created_at, AccessGrant.id)
+    )
+    for grant in rows.all():
+        result[grant.resource_id].append(grant)
+    return result
+
+
+async def for_resource(
+    session: AsyncSession, resource_type: str, resource_id: str
+) -> Sequence[AccessGrant]:
+    return (await for_resources(session, resource_type, [resource_id]))[resource_id]
+
+
+async def replace(
+    session: AsyncSession, resource_type: str, resource_id: str, grants: Iterable[GrantForm]
+) -> None:
+    await delete_for(session, resource_type, resource_id)
+    stamp = now()
+    unique = {(g.principal_type, g.principal_id, g.permission) for g in grants}
+    for principal_type, principal_id, permission in sorted(unique):
+        session.add(
+            AccessGrant(
+                id=new_id(),
+                resource_type=resource_type,
+                resource_id=resource_id,
+                principal_type=principal_type,
+                principal_id=principal_id,
+                permission=permission,
+                created_at=stamp,
+            )
+        )
+    await session.flush()
+
+
+async def delete_for(session: AsyncSession, resource_type: str, resource_id: str) -> None:
+    await session.execute(
+        delete(AccessGrant).where(
+            AccessGrant.resource_type == resource_type, AccessGrant.resource_id == resource_id
+        )
+    )
+
+
+async def delete_all(session: AsyncSession, resource_type: str) -> None:
+    await session.execute(delete(AccessGrant).where(AccessGrant.resource_type == resource_type))

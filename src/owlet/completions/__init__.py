@@ -1,0 +1,1 @@
+"""Chat completions: the pipeline from an OpenAI-shaped request to a provider and back."""

@@ -1,0 +1,67 @@
+"""`/api/chat/completions`, `/api/chat/completed` and `/api/embeddings` (and `/api/v1/…`)."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends
+from fastapi.responses import StreamingResponse
+from starlette.background import BackgroundTask
+
+from owlet.completions.schemas import ChatCompletedForm, ChatCompletionForm, EmbeddingsForm
+from owlet.completions.service import CompletionService
+from owlet.core.streams import SSE_MEDIA_TYPE, STREAM_HEADERS
+from owlet.deps import ConfigDep, ContainerDep, SessionDep, VerifiedUser, end_transaction
+from owlet.providers.gateway import ChatStream
+
+router = APIRouter(tags=["chat"])
+
+
+def get_service(
+    session: SessionDep, container: ContainerDep, config: ConfigDep
+) -> CompletionService:
+    return CompletionService(session, container, config, container.stages)
+
+
+Service = Annotated[CompletionService, Depends(get_service)]
+
+STREAM_RESPONSE: dict[int | str, dict[str, Any]] = {
+    200: {
+        "description": "A chat.completion object, or an SSE stream of chat.completion.chunk",
+        "content": {SSE_MEDIA_TYPE: {}},
+    }
+}
+
+
+@router.post("/api/chat/completions", responses=STREAM_RESPONSE)
+@router.post("/api/v1/chat/completions", responses=STREAM_RESPONSE)
+async def chat_completions(
+    form: ChatCompletionForm, user: VerifiedUser, service: Service, session: SessionDep
+) -> Any:
+    model, payload = await service.prepare_chat(user, form.model_dump(exclude_unset=True))
+    await end_transaction(session)  # no database connection is held while the model answers
+    result = await service.dispatch_chat(model, payload)
+    if isinstance(result, ChatStream):
+        return StreamingResponse(
+            result,
+            media_type=SSE_MEDIA_TYPE,
+            headers=STREAM_HEADERS,
+            background=BackgroundTask(result.aclose),
+        )
+    return result
+
+
+@router.post("/api/chat/completed")
+async def chat_completed(form: ChatCompletedForm, user: VerifiedUser, service: Service) -> Any:
+    return await service.completed(user, form.model_dump(exclude_unset=True))
+
+
+@router.post("/api/embeddings")
+@router.post("/api/v1/embeddings")
+async def embeddings(
+    form: EmbeddingsForm, user: VerifiedUser, service: Service, session: SessionDep
+) -> Any:
+    body = form.model_dump(exclude_unset=True)
+    model = await service.prepare_embeddings(user, body)
+    await end_transaction(session)
+    return await service.dispatch_embeddings(model, body)

@@ -1,0 +1,37 @@
+"""Request shapes of the completion endpoints; unknown fields are kept and passed on."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from pydantic import ConfigDict, Field, StringConstraints
+
+from owlet.core.validation import Form
+
+ModelName = Annotated[str, StringConstraints(min_length=1, max_length=256)]
+
+
+class ChatCompletionForm(Form):
+    """An OpenAI Chat Completions body plus Open WebUI's fields (reference §1.4)."""
+
+    model_config = ConfigDict(extra="allow")
+
+    model: ModelName
+    messages: list[dict[str, Any]] = Field(default_factory=list, max_length=100_000)
+    stream: bool | None = None
+
+
+class ChatCompletedForm(Form):
+    model_config = ConfigDict(extra="allow")
+
+    model: ModelName
+    messages: list[dict[str, Any]] = Field(default_factory=list)
+    chat_id: str | None = None
+    session_id: str | None = None
+
+
+class EmbeddingsForm(Form):
+    model_config = ConfigDict(extra="allow")
+
+    model: ModelName
+    input: str | list[str] | list[int] | list[list[int]]

@@ -1,0 +1,77 @@
+"""Run a chat completion or embeddings request through the pipeline to a provider."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from owlet.completions.pipeline import Payload, Stages, prepare
+from owlet.config.store import ConfigStore
+from owlet.container import Container
+from owlet.models.registry import ModelNotFound, ModelRegistry, ResolvedModel
+from owlet.providers.gateway import ChatStream, ChunkHook, ModelUnavailable
+from owlet.tables import User
+
+
+def _compose(stages: list[Any]) -> ChunkHook | None:
+    if not stages:
+        return None
+
+    def run(chunk: dict[str, Any]) -> dict[str, Any] | None:
+        current: dict[str, Any] | None = chunk
+        for stage in stages:
+            if current is None:
+                return None
+            current = stage(current)
+        return current
+
+    return run
+
+
+class CompletionService:
+    def __init__(
+        self,
+        session: AsyncSession,
+        container: Container,
+        config: ConfigStore,
+        stages: Stages | None = None,
+    ) -> None:
+        self.session = session
+        self.container = container
+        self.config = config
+        self.stages = stages or Stages()
+        self.registry = ModelRegistry(session, container, config)
+
+    async def prepare_chat(self, user: User, body: Payload) -> tuple[ResolvedModel, Payload]:
+        """Everything that needs the database; the caller then ends the transaction."""
+        model = await self.registry.resolve(user, str(body["model"]))
+        payload = prepare(body, user, model)
+        for stage in self.stages.inlet:
+            payload = await stage(payload, user, model)
+        return model, payload
+
+    async def dispatch_chat(
+        self, model: ResolvedModel, payload: Payload
+    ) -> dict[str, Any] | ChatStream:
+        try:
+            return await self.container.gateway.chat(
+                self.config, model.base, payload, on_chunk=_compose(self.stages.chunk)
+            )
+        except ModelUnavailable as exc:
+            raise ModelNotFound() from exc
+
+    async def completed(self, user: User, body: Payload) -> Payload:
+        await self.registry.resolve(user, str(body["model"]))
+        for stage in self.stages.outlet:
+            body = await stage(body, user)
+        return body
+
+    async def prepare_embeddings(self, user: User, body: Payload) -> ResolvedModel:
+        return await self.registry.resolve(user, str(body["model"]))
+
+    async def dispatch_embeddings(self, model: ResolvedModel, body: Payload) -> dict[str, Any]:
+        try:
+            return await self.container.gateway.embeddings(self.config, model.base, body)
+        except ModelUnavailable as exc:
+            raise ModelNotFound() from exc

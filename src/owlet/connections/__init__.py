@@ -1,0 +1,1 @@
+"""Upstream connections: admin config and the `/openai` and `/ollama` proxy routes."""

@@ -1,0 +1,1 @@
+"""Models: custom model records, and the merged model list clients pick from."""

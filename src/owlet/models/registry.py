@@ -1,0 +1,163 @@
+"""The merged model list (reference §5.3) and who may see or use each entry (§5.4)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from owlet.access import repository as grants_repository
+from owlet.access.rules import Principal, can_access
+from owlet.access.schemas import GrantModel
+from owlet.access.service import principal_for
+from owlet.config.store import ConfigStore
+from owlet.container import Container
+from owlet.errors import BadRequest
+from owlet.models import repository
+from owlet.tables import AccessGrant, Model, User
+
+MODEL_NOT_FOUND = "Model not found"
+RESOURCE = "model"
+
+
+class ModelNotFound(BadRequest):
+    """Unknown, inactive or not readable: the caller cannot tell which (400, as Open WebUI)."""
+
+    default_detail = MODEL_NOT_FOUND
+
+
+@dataclass
+class ResolvedModel:
+    """A model a caller may use: the provider entry to send to, and the records on the way."""
+
+    entry: dict[str, Any]
+    base: dict[str, Any]
+    chain: list[Model] = field(default_factory=list)  # the requested record first
+
+
+def info_of(record: Model, grants: Sequence[AccessGrant]) -> dict[str, Any]:
+    return {
+        "id": record.id,
+        "user_id": record.user_id,
+        "base_model_id": record.base_model_id,
+        "name": record.name,
+        "meta": record.meta or {},
+        "access_grants": [GrantModel.model_validate(g).model_dump() for g in grants],
+        "is_active": record.is_active,
+        "updated_at": record.updated_at,
+        "created_at": record.created_at,
+    }
+
+
+def normalize_tags(entry: dict[str, Any]) -> list[dict[str, str]]:
+    raw = list(entry.get("tags") or [])
+    raw += list(((entry.get("info") or {}).get("meta") or {}).get("tags") or [])
+    names: list[str] = []
+    for tag in raw:
+        name = tag.get("name") if isinstance(tag, dict) else tag
+        if isinstance(name, str) and name and name not in names:
+            names.append(name)
+    return [{"name": n} for n in names]
+
+
+class ModelRegistry:
+    def __init__(self, session: AsyncSession, container: Container, config: ConfigStore) -> None:
+        self.session = session
+        self.container = container
+        self.config = config
+
+    async def merged(self, refresh: bool = False) -> tuple[list[dict[str, Any]], dict[str, Model]]:
+        """Base models with records applied, then active presets; and the records by id."""
+        base = await self.container.catalog.base_models(self.config, refresh=refresh)
+        records = {r.id: r for r in await repository.all_models(self.session)}
+        grants = await grants_repository.for_resources(self.session, RESOURCE, records)
+        by_id = {m["id"]: m for m in base}
+        by_short = {m["id"].split(":", 1)[0]: m for m in base if m.get("owned_by") == "ollama"}
+        hidden: set[str] = set()
+        for record in records.values():
+            if record.base_model_id is not None:
+                continue
+            entry = by_id.get(record.id) or by_short.get(record.id)
+            if entry is None:
+                continue
+            if not record.is_active:
+                hidden.add(entry["id"])
+                continue
+            entry["name"] = record.name
+            entry["info"] = info_of(record, grants[record.id])
+        models = [m for m in base if m["id"] not in hidden]
+        for record in records.values():
+            if record.base_model_id is None or not record.is_active or record.id in by_id:
+                continue
+            parent = by_id.get(record.base_model_id) or {}
+            models.append(
+                {
+                    "id": record.id,
+                    "name": record.name,
+                    "object": "model",
+                    "created": record.created_at,
+                    "owned_by": parent.get("owned_by", "openai"),
+                    "connection_type": parent.get("connection_type", "external"),
+                    "preset": True,
+                    "info": info_of(record, grants[record.id]),
+                }
+            )
+        return models, records
+
+    def _filtering(self, principal: Principal) -> bool:
+        settings = self.container.settings
+        if settings.bypass_model_access_control:
+            return False
+        return not (principal.is_admin and settings.bypass_admin_access_control)
+
+    async def visible(self, user: User, refresh: bool = False) -> list[dict[str, Any]]:
+        """What `/api/models` shows this caller, de-duplicated, tags normalised."""
+        models, _records = await self.merged(refresh)
+        principal = await principal_for(self.session, user)
+        filtering = self._filtering(principal)
+        seen: dict[str, dict[str, Any]] = {}
+        for entry in models:
+            info = entry.get("info")
+            if filtering and not self._readable(principal, info):
+                continue
+            if info and isinstance(info.get("meta"), dict):
+                info["meta"] = {k: v for k, v in info["meta"].items() if k != "profile_image_url"}
+            entry["tags"] = normalize_tags(entry)
+            seen[entry["id"]] = entry  # a later duplicate id wins
+        return list(seen.values())
+
+    @staticmethod
+    def _readable(principal: Principal, info: dict[str, Any] | None) -> bool:
+        if info is None:
+            return principal.is_admin  # a provider model without a record: admins only
+        grants = [GrantModel.model_validate(g) for g in info.get("access_grants", [])]
+        return can_access(principal, info.get("user_id"), grants, "read")
+
+    async def resolve(self, user: User, model_id: str) -> ResolvedModel:
+        """The model to use for a request, checking read access on every hop of its chain."""
+        models, records = await self.merged()
+        entries = {m["id"]: m for m in models}
+        entry = entries.get(model_id)
+        if entry is None:
+            raise ModelNotFound()
+        principal = await principal_for(self.session, user)
+        filtering = self._filtering(principal)
+        chain: list[Model] = []
+        current: dict[str, Any] | None = entry
+        seen: set[str] = set()
+        while current is not None:
+            if current["id"] in seen:
+                raise ModelNotFound()  # a cycle of presets
+            seen.add(current["id"])
+            if filtering and not self._readable(principal, current.get("info")):
+                raise ModelNotFound()
+            record = records.get(current["id"])
+            if record is not None:
+                chain.append(record)
+            if not current.get("preset"):
+                return ResolvedModel(entry=entry, base=current, chain=chain)
+            parent_id = record.base_model_id if record is not None else None
+            current = entries.get(parent_id) if parent_id else None
+        raise ModelNotFound()

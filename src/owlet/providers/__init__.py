@@ -1,0 +1,1 @@
+"""Upstream LLM providers: translation kept apart from HTTP."""

@@ -1,0 +1,177 @@
+"""Send an OpenAI-shaped chat or embeddings request to the provider that hosts the model.
+
+The caller always gets OpenAI shapes back: a JSON body, or a `ChatStream` of OpenAI SSE
+frames relayed as each upstream frame arrives (an Ollama NDJSON stream is translated frame
+by frame). The upstream response is opened before the stream is handed out, so an upstream
+error status still becomes an HTTP error rather than a broken 200.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+from collections.abc import AsyncIterator, Callable
+from contextlib import AsyncExitStack
+from typing import Any
+
+from owlet.config.store import ConfigStore
+from owlet.core.streams import DONE, FrameError, iter_ndjson, iter_sse, parse_frame, sse_data
+from owlet.providers import ollama_translate
+from owlet.providers.connections import Connection, ollama_connections, openai_connections
+from owlet.providers.http import UpstreamClient, UpstreamError, body_chunks, error_message
+
+log = logging.getLogger(__name__)
+
+ChunkHook = Callable[[dict[str, Any]], dict[str, Any] | None]
+
+
+class ModelUnavailable(LookupError):
+    """The model's connection is gone or disabled."""
+
+
+class ChatStream:
+    """OpenAI SSE frames from an already-open upstream response; `aclose()` releases it."""
+
+    def __init__(self, stack: AsyncExitStack, frames: AsyncIterator[bytes]) -> None:
+        self._stack = stack
+        self._frames = frames
+
+    async def __aiter__(self) -> AsyncIterator[bytes]:
+        try:
+            async for frame in self._frames:
+                yield frame
+        except UpstreamError as exc:
+            log.warning("upstream stream failed: %s", exc.message)
+            yield sse_data({"error": {"message": exc.message, "type": "upstream_error"}})
+            yield sse_data(DONE)
+        except FrameError as exc:
+            yield sse_data({"error": {"message": str(exc), "type": "upstream_error"}})
+            yield sse_data(DONE)
+        finally:
+            await self.aclose()
+
+    async def aclose(self) -> None:
+        await self._stack.aclose()
+
+
+def pick_connection(config: ConfigStore, model: dict[str, Any]) -> Connection:
+    if model.get("owned_by") == "ollama":
+        nodes = {c.idx: c for c in ollama_connections(config) if c.enabled}
+        hosts = [nodes[i] for i in model.get("urls", []) if i in nodes]
+        if not hosts:
+            raise ModelUnavailable(model["id"])
+        return random.choice(hosts)  # spread load over the nodes that host the model
+    conns = {c.idx: c for c in openai_connections(config) if c.enabled}
+    conn = conns.get(int(model.get("urlIdx", -1)))
+    if conn is None:
+        raise ModelUnavailable(model["id"])
+    return conn
+
+
+class Gateway:
+    def __init__(self, upstream: UpstreamClient) -> None:
+        self.upstream = upstream
+
+    async def chat(
+        self,
+        config: ConfigStore,
+        model: dict[str, Any],
+        body: dict[str, Any],
+        on_chunk: ChunkHook | None = None,
+    ) -> dict[str, Any] | ChatStream:
+        """`body` is an OpenAI chat body whose `model` is the client-facing id."""
+        conn = pick_connection(config, model)
+        upstream_id = conn.upstream_id(str(model["id"]))
+        stream = bool(body.get("stream"))
+        if conn.kind == "ollama":
+            payload = ollama_translate.chat_request(body, upstream_id)
+            if not stream:
+                frame = await self.upstream.request_json(
+                    conn, "POST", "/api/chat", json_body=payload
+                )
+                _raise_embedded_error(frame)
+                return ollama_translate.chat_response(frame, str(model["id"]))
+            return await self._open(conn, "/api/chat", payload, _ollama_frames(str(model["id"])))
+        payload = {**body, "model": upstream_id}
+        if not stream:
+            payload.pop("stream_options", None)
+            return dict(
+                await self.upstream.request_json(
+                    conn, "POST", "/chat/completions", json_body=payload
+                )
+            )
+        return await self._open(conn, "/chat/completions", payload, _openai_frames(on_chunk))
+
+    async def _open(
+        self,
+        conn: Connection,
+        path: str,
+        payload: dict[str, Any],
+        relay: Callable[[AsyncIterator[bytes]], AsyncIterator[bytes]],
+    ) -> ChatStream:
+        stack = AsyncExitStack()
+        try:
+            response = await stack.enter_async_context(
+                self.upstream.stream(conn, "POST", path, json_body=payload)
+            )
+        except BaseException:
+            await stack.aclose()
+            raise
+        return ChatStream(stack, relay(body_chunks(response)))
+
+    async def embeddings(
+        self, config: ConfigStore, model: dict[str, Any], body: dict[str, Any]
+    ) -> dict[str, Any]:
+        conn = pick_connection(config, model)
+        upstream_id = conn.upstream_id(str(model["id"]))
+        if conn.kind == "ollama":
+            payload = ollama_translate.embed_request(body, upstream_id)
+            frame = await self.upstream.request_json(conn, "POST", "/api/embed", json_body=payload)
+            _raise_embedded_error(frame)
+            return ollama_translate.embed_response(frame, str(model["id"]))
+        payload = {**body, "model": upstream_id}
+        return dict(
+            await self.upstream.request_json(conn, "POST", "/embeddings", json_body=payload)
+        )
+
+
+def _raise_embedded_error(frame: Any) -> None:
+    if isinstance(frame, dict) and frame.get("error"):
+        raise UpstreamError(400, error_message(frame, "Upstream error"), frame)
+
+
+def _openai_frames(
+    on_chunk: ChunkHook | None,
+) -> Callable[[AsyncIterator[bytes]], AsyncIterator[bytes]]:
+    async def relay(chunks: AsyncIterator[bytes]) -> AsyncIterator[bytes]:
+        async for event in iter_sse(chunks):
+            if event.data == DONE:
+                yield sse_data(DONE)
+                return
+            chunk = parse_frame(event.data)  # refuse garbage rather than relay it
+            if chunk.get("error"):
+                raise UpstreamError(502, error_message(chunk, "Upstream error"), chunk)
+            if on_chunk is None:
+                yield sse_data(event.data)  # the upstream's own text: no re-encoding
+            else:
+                changed = on_chunk(chunk)
+                if changed is not None:
+                    yield sse_data(changed)
+        yield sse_data(DONE)  # some servers end without [DONE]
+
+    return relay
+
+
+def _ollama_frames(model_id: str) -> Callable[[AsyncIterator[bytes]], AsyncIterator[bytes]]:
+    async def relay(chunks: AsyncIterator[bytes]) -> AsyncIterator[bytes]:
+        translator = ollama_translate.ChunkTranslator(model=model_id)
+        async for frame in iter_ndjson(chunks):
+            if frame.get("error"):
+                raise UpstreamError(502, error_message(frame, "Upstream error"), frame)
+            for chunk in translator.feed(frame):
+                yield sse_data(chunk)
+            if frame.get("done"):
+                break
+        yield sse_data(DONE)
+
+    return relay

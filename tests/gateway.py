@@ -1,0 +1,106 @@
+"""Gateway test helpers: fake upstreams wired into owlet, and owlet as a real server process."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from tests.fakes.upstream import FakeUpstream
+from tests.support import PASSWORD, Backend
+
+UPSTREAM_KEY = "sk-upstream-secret"
+
+
+def gateway_settings(openai_up: FakeUpstream, ollama_up: FakeUpstream) -> dict[str, Any]:
+    """Settings overrides: one OpenAI-compatible connection and one Ollama node."""
+    return {
+        "enable_openai_api": True,
+        "openai_api_base_urls": openai_up.openai_url,
+        "openai_api_keys": UPSTREAM_KEY,
+        "enable_ollama_api": True,
+        "ollama_base_urls": ollama_up.url,
+        "models_cache_ttl": 0.0,
+    }
+
+
+def as_env(settings: dict[str, Any]) -> dict[str, str]:
+    return {key.upper(): str(value) for key, value in settings.items()}
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@contextmanager
+def owlet_process(backend: Backend, data_dir: Path, env: dict[str, str]) -> Iterator[str]:
+    """`owlet serve` in its own process on a free port; yields its base URL."""
+    port = free_port()
+    full_env = {
+        **{k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "REDIS_URL")},
+        "DATA_DIR": str(data_dir),
+        "DATABASE_URL": backend.url,
+        "PORT": str(port),
+        "BCRYPT_ROUNDS": "4",
+        "GLOBAL_LOG_LEVEL": "WARNING",
+        "ENABLE_OPENAI_API": "false",
+        "ENABLE_OLLAMA_API": "false",
+        **env,
+    }
+    proc = subprocess.Popen([sys.executable, "-m", "owlet", "serve"], env=full_env)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            if proc.poll() is not None:
+                raise RuntimeError(f"owlet exited with {proc.returncode}")
+            try:
+                if httpx.get(f"{base}/health", timeout=1).status_code == 200:
+                    break
+            except httpx.TransportError:
+                pass
+            if time.monotonic() > deadline:
+                raise RuntimeError("owlet did not become healthy")
+            time.sleep(0.05)
+        yield base
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+
+def admin_key(base: str) -> str:
+    """Sign up the first (admin) account on a fresh server and return its API key."""
+    signup = httpx.post(
+        f"{base}/api/v1/auths/signup",
+        json={"name": "Ada", "email": "ada@example.com", "password": PASSWORD},
+    )
+    signup.raise_for_status()
+    token = signup.json()["token"]
+    key = httpx.post(f"{base}/api/v1/auths/api_key", headers={"Authorization": f"Bearer {token}"})
+    key.raise_for_status()
+    return str(key.json()["api_key"])
+
+
+def established_to(port: int) -> int:
+    """Open TCP connections to 127.0.0.1:`port` on this machine (from /proc/net/tcp)."""
+    count = 0
+    target = f"0100007F:{port:04X}"
+    for line in Path("/proc/net/tcp").read_text().splitlines()[1:]:
+        fields = line.split()
+        if fields[2] == target and fields[3] == "01":  # remote address, state ESTABLISHED
+            count += 1
+    return count
