@@ -138,7 +138,7 @@ async def test_unknown_model_and_bad_bodies(make_client: MakeClient, gw: dict[st
         missing = await client.post(
             "/api/chat/completions", headers=headers, json={"model": "nope", "messages": []}
         )
-        assert missing.status_code == 400 and missing.json() == {"detail": "Model not found"}
+        assert missing.status_code == 400 and missing.json()["detail"] == "Model not found"
         for body in ({}, {"model": ""}, {"model": "fake-gpt", "messages": "hi"}, []):
             bad = await client.post("/api/chat/completions", headers=headers, json=body)
             assert bad.status_code == 422, body

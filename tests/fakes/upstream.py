@@ -237,6 +237,9 @@ class FakeUpstream:
         self.slow_delay = slow_delay
         self.timeout_keep_alive = timeout_keep_alive
         self.requests: list[RecordedRequest] = []
+        # Streams being sent right now, and streams the client abandoned mid-way.
+        self.active_streams = 0
+        self.cancelled_streams = 0
         self._fault: str | None = _normalize_fault(fault)
         self._lock = threading.Lock()
         self._port = 0
@@ -652,15 +655,22 @@ class FakeUpstream:
 
     async def _emit(self, call: _Call, frames: list[Frame]) -> AsyncIterator[bytes]:
         reset_at = min(2, len(frames) - 1) if call.fault == "reset" else -1
-        for index, frame in enumerate(frames):
-            if index > 0 and self.token_delay > 0:
-                await asyncio.sleep(self.token_delay)
-            if index == reset_at:
-                await self._break_stream(call.request)
-                return
-            yield _encode(call.wire, frame)
-            if index == 0 and call.fault == "garbage":
-                yield b"data: {not json\n\n" if call.wire == "openai" else b"{not json\n"
+        self.active_streams += 1
+        try:
+            for index, frame in enumerate(frames):
+                if index > 0 and self.token_delay > 0:
+                    await asyncio.sleep(self.token_delay)
+                if index == reset_at:
+                    await self._break_stream(call.request)
+                    return
+                yield _encode(call.wire, frame)
+                if index == 0 and call.fault == "garbage":
+                    yield b"data: {not json\n\n" if call.wire == "openai" else b"{not json\n"
+        except (asyncio.CancelledError, GeneratorExit):
+            self.cancelled_streams += 1  # the client (owlet) went away mid-stream
+            raise
+        finally:
+            self.active_streams -= 1
 
     @staticmethod
     def _transport(request: Request) -> asyncio.Transport:

@@ -1,0 +1,108 @@
+"""The gateway as a real `owlet serve` process, driven by the official `openai` client.
+
+Streaming is checked here and not in-process: only a real socket shows whether frames are
+relayed as they arrive, and whether a client that hangs up stops the upstream.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import openai
+import pytest
+
+from tests.fakes.upstream import FakeUpstream
+from tests.gateway import admin_key, as_env, gateway_settings, owlet_process
+from tests.support import Backend
+
+HELLO = "Hello, world!"
+
+
+@pytest.fixture
+def server(
+    backend: Backend,
+    clean_db: object,
+    tmp_path: Path,
+    openai_up: FakeUpstream,
+    ollama_up: FakeUpstream,
+) -> Iterator[tuple[str, str]]:
+    with owlet_process(
+        backend, tmp_path / "data", as_env(gateway_settings(openai_up, ollama_up))
+    ) as base:
+        yield base, admin_key(base)
+
+
+def test_openai_client_lists_and_completes(server: tuple[str, str]) -> None:
+    base, key = server
+    client = openai.OpenAI(base_url=f"{base}/api", api_key=key)
+    ids = {m.id for m in client.models.list()}
+    assert {"fake-gpt", "fake-llama:latest"} <= ids
+    for model in ("fake-gpt", "fake-llama:latest"):
+        reply = client.chat.completions.create(
+            model=model, messages=[{"role": "user", "content": "Why is the sky blue?"}]
+        )
+        assert reply.choices[0].message.content == HELLO
+        stream = client.chat.completions.create(
+            model=model, messages=[{"role": "user", "content": "hi"}], stream=True
+        )
+        text = "".join(chunk.choices[0].delta.content or "" for chunk in stream if chunk.choices)
+        assert text == HELLO
+
+
+def test_openai_client_sees_errors(server: tuple[str, str]) -> None:
+    base, key = server
+    client = openai.OpenAI(base_url=f"{base}/api", api_key=key, max_retries=0)
+    with pytest.raises(openai.BadRequestError) as caught:
+        client.chat.completions.create(model="nope", messages=[{"role": "user", "content": "x"}])
+    assert "Model not found" in str(caught.value)
+    bad_key = openai.OpenAI(base_url=f"{base}/api", api_key="sk-" + "0" * 32, max_retries=0)
+    with pytest.raises(openai.AuthenticationError):
+        bad_key.models.list()
+
+
+def test_frames_are_relayed_as_they_arrive(
+    server: tuple[str, str], openai_up: FakeUpstream
+) -> None:
+    base, key = server
+    openai_up.token_delay = 0.3
+    arrivals: list[float] = []
+    with httpx.stream(
+        "POST",
+        f"{base}/api/chat/completions",
+        headers={"Authorization": f"Bearer {key}"},
+        json={"model": "fake-gpt", "messages": [{"role": "user", "content": "x"}], "stream": True},
+        timeout=30,
+    ) as response:
+        assert response.status_code == 200
+        for line in response.iter_lines():
+            if line.startswith("data: ") and '"content":"' in line.replace(" ", ""):
+                arrivals.append(time.monotonic())
+    assert len(arrivals) >= 4
+    # Tokens leave the upstream 0.3 s apart; buffering would bunch them together at the end.
+    assert arrivals[-1] - arrivals[1] >= 0.6
+
+
+def test_client_disconnect_cancels_the_upstream(
+    server: tuple[str, str], openai_up: FakeUpstream
+) -> None:
+    base, key = server
+    openai_up.tokens = ["tick "] * 200
+    openai_up.token_delay = 0.1
+    with httpx.stream(
+        "POST",
+        f"{base}/api/chat/completions",
+        headers={"Authorization": f"Bearer {key}"},
+        json={"model": "fake-gpt", "messages": [{"role": "user", "content": "x"}], "stream": True},
+        timeout=30,
+    ) as response:
+        for line in response.iter_lines():
+            if "tick" in line:
+                break  # hang up after the first token
+    deadline = time.monotonic() + 15
+    while openai_up.cancelled_streams < 1 and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert openai_up.cancelled_streams == 1
+    assert openai_up.active_streams == 0
