@@ -12,6 +12,8 @@ from typing import Any
 
 from owlet.auth import tokens
 from tests.conftest import MakeClient
+from tests.fakes.upstream import FakeUpstream
+from tests.gateway import gateway_settings
 from tests.support import add_user, bearer, signup
 
 NAN_BODY = b'{"a": NaN, "name": "x"}'
@@ -102,8 +104,10 @@ def _cases(spec: dict[str, Any], op: dict[str, Any]) -> list[tuple[dict[str, str
     return cases or [({}, None)]
 
 
-async def test_no_route_answers_5xx_to_hostile_input(make_client: MakeClient) -> None:
-    async with make_client(env="dev") as client:
+async def test_no_route_answers_5xx_to_hostile_input(
+    make_client: MakeClient, openai_up: FakeUpstream, ollama_up: FakeUpstream
+) -> None:
+    async with make_client(env="dev", **gateway_settings(openai_up, ollama_up)) as client:
         admin = await signup(client, "Ada")
         other = await add_user(client, admin["token"], "Bob")
         group = await client.post(

@@ -20,6 +20,8 @@ import httpx
 
 from owlet.auth import tokens
 from tests.conftest import MakeClient
+from tests.fakes.upstream import FakeUpstream
+from tests.gateway import gateway_settings
 from tests.support import add_user, bearer, registered_routes, signup
 
 ACCESS: dict[tuple[str, str], str] = {
@@ -103,6 +105,39 @@ ACCESS: dict[tuple[str, str], str] = {
     ("GET", "/ollama/config"): "admin",
     ("POST", "/ollama/config/update"): "admin",
     ("POST", "/ollama/verify"): "admin",
+    ("GET", "/ollama/"): "public",
+    ("GET", "/ollama/api/tags"): "verified",
+    ("GET", "/ollama/api/tags/{url_idx}"): "verified",
+    ("GET", "/ollama/api/ps"): "admin",
+    ("GET", "/ollama/api/version"): "verified",
+    ("GET", "/ollama/api/version/{url_idx}"): "verified",
+    ("POST", "/ollama/api/generate"): "verified",
+    ("POST", "/ollama/api/generate/{url_idx}"): "verified",
+    ("POST", "/ollama/api/chat"): "verified",
+    ("POST", "/ollama/api/chat/{url_idx}"): "verified",
+    ("POST", "/ollama/api/embed"): "verified",
+    ("POST", "/ollama/api/embed/{url_idx}"): "verified",
+    ("POST", "/ollama/api/embeddings"): "verified",
+    ("POST", "/ollama/api/embeddings/{url_idx}"): "verified",
+    ("POST", "/ollama/api/show"): "verified",
+    ("POST", "/ollama/api/pull"): "admin",
+    ("POST", "/ollama/api/pull/{url_idx}"): "admin",
+    ("DELETE", "/ollama/api/push"): "admin",
+    ("DELETE", "/ollama/api/push/{url_idx}"): "admin",
+    ("POST", "/ollama/api/create"): "admin",
+    ("POST", "/ollama/api/create/{url_idx}"): "admin",
+    ("POST", "/ollama/api/copy"): "admin",
+    ("POST", "/ollama/api/copy/{url_idx}"): "admin",
+    ("DELETE", "/ollama/api/delete"): "admin",
+    ("DELETE", "/ollama/api/delete/{url_idx}"): "admin",
+    ("POST", "/ollama/api/unload"): "admin",
+    ("GET", "/ollama/v1/models"): "verified",
+    ("GET", "/ollama/v1/models/{url_idx}"): "verified",
+    **{
+        ("POST", f"/ollama/v1/{name}{suffix}"): "verified"
+        for name in ("completions", "chat/completions", "embeddings", "messages", "responses")
+        for suffix in ("", "/{url_idx}")
+    },
 }
 
 CALLERS = ("anonymous", "pending", "user", "other", "restricted_key", "admin")
@@ -196,9 +231,13 @@ async def test_every_route_has_a_declared_role(make_client: MakeClient) -> None:
     assert not stale, f"declared routes that no longer exist: {sorted(stale)}"
 
 
-async def test_role_matrix(make_client: MakeClient) -> None:
+async def test_role_matrix(
+    make_client: MakeClient, openai_up: FakeUpstream, ollama_up: FakeUpstream
+) -> None:
     async with make_client(
-        enable_api_keys_endpoint_restrictions=True, api_keys_allowed_endpoints="/api/version"
+        enable_api_keys_endpoint_restrictions=True,
+        api_keys_allowed_endpoints="/api/version",
+        **gateway_settings(openai_up, ollama_up),
     ) as client:
         world, callers = await build_world(client)
         failures = []

@@ -7,6 +7,7 @@ from fastapi import APIRouter
 from owlet.auth.router import router as auths
 from owlet.completions.router import router as completions
 from owlet.connections.config_router import router as connections
+from owlet.connections.ollama_router import router as ollama
 from owlet.groups.router import router as groups
 from owlet.models.router import records as model_records
 from owlet.models.router import router as models
@@ -22,3 +23,4 @@ router.include_router(models)
 router.include_router(model_records)
 router.include_router(completions)
 router.include_router(connections)
+router.include_router(ollama)

@@ -55,6 +55,7 @@ class Messages:
     API_KEY_CREATION_NOT_ALLOWED = "API key creation is not allowed in the environment."
     RATE_LIMIT_EXCEEDED = "API rate limit exceeded"
     INTERNAL = "Internal Server Error"
+    MODEL_NOT_FOUND = "Model not found"
     INVALID_INPUT = "The request contains a value the server cannot store."
     TOKEN_REVOKED = "Invalid token"
     CONFLICT = "The request conflicts with the current state of the resource."

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 # OpenAI body keys that become Ollama `options`, with their Ollama names.
-_OPTION_NAMES = {
+OPTION_NAMES = {
     "temperature": "temperature",
     "top_p": "top_p",
     "top_k": "top_k",
@@ -37,9 +37,9 @@ def chat_request(body: dict[str, Any], upstream_model: str) -> dict[str, Any]:
         "stream": bool(body.get("stream", False)),
     }
     for key, value in body.items():
-        if key in _OPTION_NAMES:
+        if key in OPTION_NAMES:
             if value is not None:
-                options[_OPTION_NAMES[key]] = value
+                options[OPTION_NAMES[key]] = value
         elif key not in _HANDLED and key not in _DROPPED:
             payload[key] = value
     if options:

@@ -1,0 +1,277 @@
+"""`/ollama/*`: Ollama's own API, proxied to a node that hosts the model (reference §1.8)."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends
+from pydantic import ConfigDict, Field, model_validator
+
+from owlet.connections.ollama_service import OllamaProxy
+from owlet.core.validation import Form
+from owlet.deps import AdminUser, ConfigDep, ContainerDep, SessionDep, VerifiedUser, end_transaction
+from owlet.errors import BadRequest
+from owlet.models.schemas import ModelId
+
+router = APIRouter(prefix="/ollama", tags=["ollama"])
+
+
+def get_proxy(session: SessionDep, container: ContainerDep, config: ConfigDep) -> OllamaProxy:
+    return OllamaProxy(session, container, config)
+
+
+Proxy = Annotated[OllamaProxy, Depends(get_proxy)]
+
+
+class OllamaForm(Form):
+    """Any Ollama request body: the model is `model` or (older clients) `name`."""
+
+    model_config = ConfigDict(extra="allow")
+
+    model: ModelId | None = None
+    name: ModelId | None = None
+    stream: bool | None = None
+
+    @property
+    def model_name(self) -> str:
+        name = self.model or self.name
+        if not name:
+            raise BadRequest("A model name is required (`model`).")
+        return name
+
+    def body(self) -> dict[str, Any]:
+        return self.model_dump(exclude_unset=True)
+
+
+class OllamaChatForm(OllamaForm):
+    messages: list[dict[str, Any]] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _messages_have_content(self) -> OllamaChatForm:
+        for message in self.messages:
+            if message.get("content") is None and not message.get("tool_calls"):
+                raise ValueError("every message needs `content` or `tool_calls`")
+        return self
+
+
+class CopyForm(Form):
+    source: ModelId
+    destination: ModelId
+
+
+def _streams(form: OllamaForm, default: bool = True) -> bool:
+    return default if form.stream is None else form.stream
+
+
+@router.get("/")  # Starlette answers HEAD for every GET route
+async def status() -> dict[str, bool]:
+    return {"status": True}
+
+
+@router.get("/api/tags")
+@router.get("/api/tags/{url_idx}")
+async def tags(user: VerifiedUser, proxy: Proxy, url_idx: int | None = None) -> Any:
+    return await proxy.tags(user, url_idx)
+
+
+@router.get("/api/ps")
+async def running_models(_admin: AdminUser, proxy: Proxy) -> Any:
+    if not proxy.enabled:
+        return {"models": []}
+    models: list[dict[str, Any]] = []
+    for idx, conn in proxy.nodes().items():
+        body = await proxy.upstream.request_json(conn, "GET", "/api/ps")
+        for model in (body or {}).get("models", []):
+            models.append({**model, "urls": [idx]})
+    return {"models": models}
+
+
+@router.get("/api/version")
+@router.get("/api/version/{url_idx}")
+async def version(_user: VerifiedUser, proxy: Proxy, url_idx: int | None = None) -> Any:
+    return await proxy.version(url_idx)
+
+
+async def _model_call(
+    form: OllamaForm,
+    user: Any,
+    proxy: OllamaProxy,
+    session: Any,
+    path: str,
+    url_idx: int | None,
+    *,
+    stream_default: bool | None,
+    apply: bool = False,
+) -> Any:
+    conn, upstream_model, params = await proxy.route(user, form.model_name, url_idx)
+    body = form.body()
+    body.pop("name", None)
+    body["model"] = upstream_model
+    if apply:
+        proxy.apply_params(body, params, user)
+    await end_transaction(session)
+    stream = False if stream_default is None else _streams(form, stream_default)
+    return await proxy.forward(conn, "POST", path, body, stream)
+
+
+@router.post("/api/generate")
+@router.post("/api/generate/{url_idx}")
+async def generate(
+    form: OllamaForm,
+    user: VerifiedUser,
+    proxy: Proxy,
+    session: SessionDep,
+    url_idx: int | None = None,
+) -> Any:
+    return await _model_call(
+        form, user, proxy, session, "/api/generate", url_idx, stream_default=True
+    )
+
+
+@router.post("/api/chat")
+@router.post("/api/chat/{url_idx}")
+async def chat(
+    form: OllamaChatForm,
+    user: VerifiedUser,
+    proxy: Proxy,
+    session: SessionDep,
+    url_idx: int | None = None,
+) -> Any:
+    return await _model_call(
+        form, user, proxy, session, "/api/chat", url_idx, stream_default=True, apply=True
+    )
+
+
+@router.post("/api/embed")
+@router.post("/api/embed/{url_idx}")
+async def embed(
+    form: OllamaForm,
+    user: VerifiedUser,
+    proxy: Proxy,
+    session: SessionDep,
+    url_idx: int | None = None,
+) -> Any:
+    return await _model_call(form, user, proxy, session, "/api/embed", url_idx, stream_default=None)
+
+
+@router.post("/api/embeddings")
+@router.post("/api/embeddings/{url_idx}")
+async def embeddings(
+    form: OllamaForm,
+    user: VerifiedUser,
+    proxy: Proxy,
+    session: SessionDep,
+    url_idx: int | None = None,
+) -> Any:
+    return await _model_call(
+        form, user, proxy, session, "/api/embeddings", url_idx, stream_default=None
+    )
+
+
+@router.post("/api/show")
+async def show(form: OllamaForm, user: VerifiedUser, proxy: Proxy, session: SessionDep) -> Any:
+    return await _model_call(form, user, proxy, session, "/api/show", None, stream_default=None)
+
+
+async def _admin_call(
+    proxy: OllamaProxy,
+    method: str,
+    path: str,
+    body: dict[str, Any],
+    url_idx: int | None,
+    stream: bool,
+) -> Any:
+    return await proxy.forward(proxy.node(url_idx), method, path, body, stream)
+
+
+@router.post("/api/pull")
+@router.post("/api/pull/{url_idx}")
+async def pull(
+    form: OllamaForm, _admin: AdminUser, proxy: Proxy, url_idx: int | None = None
+) -> Any:
+    body = {**form.body(), "model": form.model_name, "insecure": True}
+    return await _admin_call(proxy, "POST", "/api/pull", body, url_idx, _streams(form))
+
+
+@router.delete("/api/push")
+@router.delete("/api/push/{url_idx}")
+async def push(
+    form: OllamaForm, _admin: AdminUser, proxy: Proxy, url_idx: int | None = None
+) -> Any:
+    body = {**form.body(), "model": form.model_name}
+    return await _admin_call(proxy, "POST", "/api/push", body, url_idx, _streams(form))
+
+
+@router.post("/api/create")
+@router.post("/api/create/{url_idx}")
+async def create(
+    form: OllamaForm, _admin: AdminUser, proxy: Proxy, url_idx: int | None = None
+) -> Any:
+    return await _admin_call(proxy, "POST", "/api/create", form.body(), url_idx, _streams(form))
+
+
+@router.post("/api/copy")
+@router.post("/api/copy/{url_idx}")
+async def copy(form: CopyForm, _admin: AdminUser, proxy: Proxy, url_idx: int | None = None) -> bool:
+    await _admin_call(proxy, "POST", "/api/copy", form.model_dump(), url_idx, False)
+    proxy.container.catalog.invalidate()
+    return True
+
+
+@router.delete("/api/delete")
+@router.delete("/api/delete/{url_idx}")
+async def delete(
+    form: OllamaForm, _admin: AdminUser, proxy: Proxy, url_idx: int | None = None
+) -> bool:
+    body = {"model": form.model_name}
+    await _admin_call(proxy, "DELETE", "/api/delete", body, url_idx, False)
+    proxy.container.catalog.invalidate()
+    return True
+
+
+@router.post("/api/unload")
+async def unload(form: OllamaForm, admin: AdminUser, proxy: Proxy, session: SessionDep) -> Any:
+    try:
+        name = form.model_name
+    except BadRequest:
+        raise BadRequest("Missing name of the model to unload.") from None
+    conn, upstream_model, _params = await proxy.route(admin, name, None)
+    body = {"model": upstream_model, "keep_alive": 0, "prompt": ""}
+    await end_transaction(session)
+    await proxy.forward(conn, "POST", "/api/generate", body, False)
+    return {"status": True}
+
+
+@router.get("/v1/models")
+@router.get("/v1/models/{url_idx}")
+async def openai_models(user: VerifiedUser, proxy: Proxy, url_idx: int | None = None) -> Any:
+    listed = await proxy.tags(user, url_idx)
+    return {
+        "object": "list",
+        "data": [
+            {"id": m["model"], "object": "model", "created": 0, "owned_by": "openai"}
+            for m in listed.get("models", [])
+        ],
+    }
+
+
+def _openai_compatible(path: str) -> Any:
+    async def endpoint(
+        form: OllamaForm,
+        user: VerifiedUser,
+        proxy: Proxy,
+        session: SessionDep,
+        url_idx: int | None = None,
+    ) -> Any:
+        return await _model_call(form, user, proxy, session, path, url_idx, stream_default=False)
+
+    return endpoint
+
+
+for _path in ("/v1/completions", "/v1/chat/completions", "/v1/embeddings", "/v1/messages",
+              "/v1/responses"):  # fmt: skip
+    _name = "ollama_" + _path.strip("/").replace("/", "_")
+    router.add_api_route(_path, _openai_compatible(_path), methods=["POST"], name=_name)
+    router.add_api_route(
+        _path + "/{url_idx}", _openai_compatible(_path), methods=["POST"], name=_name + "_idx"
+    )
