@@ -9,6 +9,7 @@ Roles:
   member   - verified, and for others' objects the caller must belong (other user: 403)
   admin    - admin only
   workspace - verified, plus a workspace permission users lack by default (so: admin)
+  off      - signed-in callers are refused (403) while a setting keeps the route off
 """
 
 from __future__ import annotations
@@ -133,6 +134,12 @@ ACCESS: dict[tuple[str, str], str] = {
     ("POST", "/ollama/api/unload"): "admin",
     ("GET", "/ollama/v1/models"): "verified",
     ("GET", "/ollama/v1/models/{url_idx}"): "verified",
+    ("GET", "/openai/models"): "verified",
+    ("GET", "/openai/models/{url_idx}"): "verified",
+    ("POST", "/openai/chat/completions"): "verified",
+    **{(method, "/openai/{path:path}"): "off" for method in ("GET", "POST", "PUT", "DELETE")},
+    ("POST", "/api/v1/messages"): "verified",
+    ("POST", "/api/message"): "verified",
     **{
         ("POST", f"/ollama/v1/{name}{suffix}"): "verified"
         for name in ("completions", "chat/completions", "embeddings", "messages", "responses")
@@ -157,6 +164,7 @@ def expected(role: str, caller: str) -> str | int:
         "member": {"user", "admin"},
         "admin": {"admin"},
         "workspace": {"admin"},
+        "off": set(),
     }[role]
     return OK if caller in allowed else FORBIDDEN
 
@@ -252,7 +260,9 @@ async def test_role_matrix(
                 if method == "DELETE" and caller == "admin" and "{" in template:
                     path = await _sacrificial(world, template)
                 for name, value in world.ids.items():
-                    path = path.replace("{" + name + "}", value)
+                    path = path.replace("{" + name + "}", value).replace(
+                        "{" + name + ":path}", value
+                    )
                 kwargs: dict[str, Any] = {"headers": headers}
                 if method == "POST":
                     # Re-save the world's defaults, so an admin's call changes nothing.

@@ -5,9 +5,11 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from owlet.auth.router import router as auths
+from owlet.completions.anthropic_router import router as anthropic
 from owlet.completions.router import router as completions
 from owlet.connections.config_router import router as connections
 from owlet.connections.ollama_router import router as ollama
+from owlet.connections.openai_router import router as openai
 from owlet.groups.router import router as groups
 from owlet.models.router import records as model_records
 from owlet.models.router import router as models
@@ -24,3 +26,6 @@ router.include_router(model_records)
 router.include_router(completions)
 router.include_router(connections)
 router.include_router(ollama)
+router.include_router(anthropic)
+# Last: its catch-all `/openai/{path}` must not shadow `/openai/config`.
+router.include_router(openai)

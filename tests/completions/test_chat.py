@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 
 import httpx
@@ -209,3 +210,31 @@ async def test_broken_stream_ends_with_error_event(
         errors = [f for f in frames if isinstance(f, dict) and "error" in f]
         assert len(errors) == 1 and errors[0]["error"]["message"]  # type: ignore[index]
         assert frames[-1] == "[DONE]"
+
+
+async def test_a_stalled_upstream_does_not_stall_the_model_list(
+    make_client: MakeClient, openai_up: FakeUpstream
+) -> None:
+    with FakeUpstream(models=["slow-gpt"], fault="slow", slow_delay=30) as stalled:
+        async with make_client(
+            enable_openai_api=True,
+            openai_api_base_urls=f"{openai_up.openai_url};{stalled.openai_url}",
+            aiohttp_client_timeout_model_list=0.5,
+            models_cache_ttl=0.0,
+        ) as client:
+            admin = await signup(client, "Ada")
+            headers = bearer(admin["token"])
+            for _ in range(2):  # first fetch, then served from cache while refreshing
+                listed = (await client.get("/api/models", headers=headers)).json()
+                assert [m["id"] for m in listed["data"]] == ["fake-gpt"]
+            stalled.fault = None
+            stalled.slow_delay = 0
+            for _ in range(50):  # the refresh picks the recovered upstream up again
+                ids = [
+                    m["id"]
+                    for m in (await client.get("/api/models", headers=headers)).json()["data"]
+                ]
+                if "slow-gpt" in ids:
+                    break
+                await asyncio.sleep(0.1)
+            assert "slow-gpt" in ids

@@ -71,7 +71,11 @@ async def test_docs_and_accurate_openapi_in_dev(make_client: MakeClient) -> None
         assert (await client.get("/docs")).status_code == 200
         spec = (await client.get("/openapi.json")).json()
         app = client.app  # type: ignore[attr-defined]
-        routes = {(r.path, r.method.lower()) for r in registered_routes(app) if r.in_schema}
+        routes = {
+            (r.path.replace(":path}", "}"), r.method.lower())
+            for r in registered_routes(app)
+            if r.in_schema
+        }
         assert len(routes) > 40
         documented = {(p, m) for p, ops in spec["paths"].items() for m in ops}
         assert routes == documented

@@ -1,0 +1,95 @@
+"""`/api/v1/messages` (alias `/api/message`): Anthropic Messages in, the same pipeline inside."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import AsyncIterator
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import StreamingResponse
+from starlette.background import BackgroundTask
+
+from owlet.completions.router import Service
+from owlet.completions.schemas import ChatCompletionForm
+from owlet.core.streams import DONE, SSE_MEDIA_TYPE, STREAM_HEADERS, iter_sse, parse_frame
+from owlet.deps import SessionDep, VerifiedUser, end_transaction
+from owlet.errors import AppError, BadRequest
+from owlet.providers import anthropic
+from owlet.providers.gateway import ChatStream
+
+router = APIRouter(tags=["anthropic"])
+
+
+class AnthropicError(BadRequest):
+    """A 400 that also carries Anthropic's `{"type": "error", "error": {...}}` shape."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message, extra=anthropic.error_body(message))
+
+
+async def _events(stream: ChatStream, model: str) -> AsyncIterator[bytes]:
+    translator = anthropic.AnthropicStream(model, f"msg_{uuid.uuid4().hex}")
+    try:
+        async for event in iter_sse(_as_chunks(stream)):
+            if event.data == DONE:
+                break
+            chunk = parse_frame(event.data)
+            if "error" in chunk:
+                message = str((chunk["error"] or {}).get("message", "upstream error"))
+                yield anthropic.encode_event("error", anthropic.error_body(message, "api_error"))
+                return
+            for name, data in translator.feed(chunk):
+                yield anthropic.encode_event(name, data)
+        for name, data in translator.finish():
+            yield anthropic.encode_event(name, data)
+    finally:
+        await stream.aclose()
+
+
+async def _as_chunks(stream: ChatStream) -> AsyncIterator[bytes]:
+    async for frame in stream:
+        yield frame
+
+
+async def _messages(request: Request, user: Any, service: Any, session: Any) -> Any:
+    raw = await request.body()
+    try:
+        body = json.loads(raw or b"null")
+        if not isinstance(body, dict):
+            raise anthropic.AnthropicRequestError("The body must be a JSON object.")
+        openai_body = anthropic.to_openai_request(body)
+    except (ValueError, anthropic.AnthropicRequestError) as exc:
+        raise AnthropicError(str(exc)) from exc
+    model_id = str(body.get("model"))
+    try:
+        form = ChatCompletionForm.model_validate(openai_body)
+    except ValueError as exc:
+        raise AnthropicError(f"Invalid request: {exc}") from exc
+    model, payload = await service.prepare_chat(user, form.model_dump(exclude_unset=True))
+    await end_transaction(session)
+    result = await service.dispatch_chat(model, payload)
+    if isinstance(result, ChatStream):
+        return StreamingResponse(
+            _events(result, model_id),
+            media_type=SSE_MEDIA_TYPE,
+            headers=STREAM_HEADERS,
+            background=BackgroundTask(result.aclose),
+        )
+    return anthropic.from_openai_response(result, model_id)
+
+
+@router.post("/api/v1/messages")
+@router.post("/api/message")
+async def messages(
+    request: Request, user: VerifiedUser, service: Service, session: SessionDep
+) -> Any:
+    """Authenticated by `Authorization: Bearer` or `x-api-key`, like Anthropic's own API."""
+    try:
+        return await _messages(request, user, service, session)
+    except AnthropicError:
+        raise
+    except AppError as exc:
+        exc.extra = {**exc.extra, **anthropic.error_body(str(exc.detail))}
+        raise

@@ -1,0 +1,123 @@
+"""`/openai/*`: the OpenAI-compatible connections as one API (reference §1.7)."""
+
+from __future__ import annotations
+
+import json
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import StreamingResponse
+from starlette.background import BackgroundTask
+
+from owlet.completions.router import Service as CompletionServiceDep
+from owlet.completions.schemas import ChatCompletionForm
+from owlet.core.streams import SSE_MEDIA_TYPE, STREAM_HEADERS
+from owlet.deps import ConfigDep, ContainerDep, SessionDep, VerifiedUser, end_transaction
+from owlet.errors import BadRequest, Forbidden, Messages, NotFound, ServiceUnavailable
+from owlet.models.registry import ModelNotFound, ModelRegistry
+from owlet.providers.connections import openai_connections
+from owlet.providers.gateway import ChatStream
+
+router = APIRouter(prefix="/openai", tags=["openai"])
+
+OPENAI_API_DISABLED = "OpenAI API is disabled"
+PASSTHROUGH_DISABLED = (
+    "Direct API passthrough is disabled. Set ENABLE_OPENAI_API_PASSTHROUGH=True to enable."
+)
+
+
+def _require_enabled(config: Any) -> None:
+    if not config.get("openai.enable"):
+        raise ServiceUnavailable(OPENAI_API_DISABLED)
+
+
+def get_registry(session: SessionDep, container: ContainerDep, config: ConfigDep) -> ModelRegistry:
+    return ModelRegistry(session, container, config)
+
+
+Registry = Annotated[ModelRegistry, Depends(get_registry)]
+
+
+@router.get("/models")
+@router.get("/models/{url_idx}")
+async def models(
+    user: VerifiedUser,
+    registry: Registry,
+    container: ContainerDep,
+    config: ConfigDep,
+    url_idx: int | None = None,
+) -> Any:
+    _require_enabled(config)
+    if url_idx is not None:
+        conns = {c.idx: c for c in openai_connections(config)}
+        if url_idx not in conns:
+            raise BadRequest(f"No OpenAI connection at index {url_idx}")
+        return await container.upstream.request_json(conns[url_idx], "GET", "/models")
+    listed = await registry.visible(user) if user.role == "user" else None
+    allowed = None if listed is None else {m["id"] for m in listed}
+    entries = await container.catalog.base_models(config)
+    return {
+        "data": [
+            m
+            for m in entries
+            if m.get("owned_by") == "openai" and (allowed is None or m["id"] in allowed)
+        ]
+    }
+
+
+@router.post("/chat/completions")
+async def chat_completions(
+    form: ChatCompletionForm,
+    user: VerifiedUser,
+    service: CompletionServiceDep,
+    session: SessionDep,
+    container: ContainerDep,
+    config: ConfigDep,
+) -> Any:
+    _require_enabled(config)
+    body = form.model_dump(exclude_unset=True)
+    try:
+        model, payload = await service.prepare_chat(user, body)
+    except ModelNotFound:
+        known = {m["id"] for m in await container.catalog.base_models(config)}
+        if form.model in known:
+            raise Forbidden(Messages.MODEL_NOT_FOUND) from None
+        raise NotFound(f"Model '{form.model}' was not found") from None
+    if model.base.get("owned_by") != "openai":
+        raise NotFound(f"Model '{form.model}' was not found")
+    await end_transaction(session)
+    result = await service.dispatch_chat(model, payload)
+    if isinstance(result, ChatStream):
+        return StreamingResponse(
+            result,
+            media_type=SSE_MEDIA_TYPE,
+            headers=STREAM_HEADERS,
+            background=BackgroundTask(result.aclose),
+        )
+    return result
+
+
+async def passthrough(
+    path: str, request: Request, _user: VerifiedUser, container: ContainerDep, config: ConfigDep
+) -> Any:
+    """Arbitrary upstream paths: off unless ENABLE_OPENAI_API_PASSTHROUGH, as in Open WebUI."""
+    if not container.settings.enable_openai_api_passthrough:
+        raise Forbidden(PASSTHROUGH_DISABLED)
+    _require_enabled(config)
+    conns = openai_connections(config)
+    if not conns:
+        raise ServiceUnavailable(OPENAI_API_DISABLED)
+    raw = await request.body()
+    try:
+        body = json.loads(raw) if raw else None
+    except ValueError as exc:
+        raise BadRequest("The request body is not valid JSON.") from exc
+    return await container.upstream.request_json(
+        conns[0], request.method, "/" + path, json_body=body, expect_json=False
+    )
+
+
+for _method in ("GET", "POST", "PUT", "DELETE"):  # one route each: distinct operation ids
+    router.add_api_route(
+        "/{path:path}", passthrough, methods=[_method], name=f"passthrough_{_method.lower()}"
+    )
