@@ -106,3 +106,44 @@ def test_client_disconnect_cancels_the_upstream(
         time.sleep(0.05)
     assert openai_up.cancelled_streams == 1
     assert openai_up.active_streams == 0
+
+
+def test_seed_python_examples(server: tuple[str, str]) -> None:
+    """Seed page 003's `requests` examples, as written but for the host and model name."""
+    import requests
+
+    base, key = server
+
+    def chat_with_model(token: str) -> dict[str, object]:
+        url = f"{base}/api/chat/completions"
+        headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
+        data = {
+            "model": "fake-gpt",
+            "messages": [{"role": "user", "content": "Why is the sky blue?"}],
+        }
+        response = requests.post(url, headers=headers, json=data)
+        return response.json()  # type: ignore[no-any-return]
+
+    def complete_chat_with_outlet(
+        token: str, model: str, messages: list[dict[str, str]], chat_id: str | None = None
+    ) -> dict[str, object]:
+        url = f"{base}/api/chat/completed"
+        headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
+        payload: dict[str, object] = {"model": model, "messages": messages}
+        if chat_id:
+            payload["chat_id"] = chat_id
+        response = requests.post(url, headers=headers, json=payload)
+        return response.json()  # type: ignore[no-any-return]
+
+    reply = chat_with_model(key)
+    answer = reply["choices"][0]["message"]["content"]  # type: ignore[index]
+    assert answer == HELLO
+    messages = [
+        {"role": "user", "content": "Hello"},
+        {"role": "assistant", "content": answer},
+    ]
+    done = complete_chat_with_outlet(key, "fake-gpt", messages, chat_id="optional-uuid")
+    assert done["model"] == "fake-gpt" and done["messages"] == messages
+    assert done["chat_id"] == "optional-uuid"
+    models = requests.get(f"{base}/api/models", headers={"Authorization": f"Bearer {key}"})
+    assert {m["id"] for m in models.json()["data"]} >= {"fake-gpt"}
