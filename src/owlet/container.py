@@ -17,6 +17,7 @@ from owlet.config.store import ConfigStore
 from owlet.core.passwords import PasswordHasher
 from owlet.db.engine import create_engine, create_sessionmaker
 from owlet.db.migrate import current_revision, head_revision, migrate
+from owlet.models.records_cache import ModelRecordCache
 from owlet.providers.catalog import ModelCatalog
 from owlet.providers.gateway import Gateway
 from owlet.providers.http import UpstreamClient
@@ -48,6 +49,7 @@ class Container:
     upstream: UpstreamClient
     catalog: ModelCatalog
     gateway: Gateway
+    model_records: ModelRecordCache = field(default_factory=lambda: ModelRecordCache(1.0))
     stages: Stages = field(default_factory=Stages)  # pipeline plug-ins (filters come later)
 
     @classmethod
@@ -95,6 +97,7 @@ class Container:
                 upstream, settings.models_cache_ttl, settings.aiohttp_client_timeout_model_list
             ),
             gateway=Gateway(upstream),
+            model_records=ModelRecordCache(settings.models_cache_ttl),
         )
 
     async def close(self) -> None:

@@ -206,3 +206,23 @@ async def test_users_need_workspace_permission_to_create(
             "/api/v1/models/create", headers=bearer(bob["token"]), json=helper_form()
         )
         assert denied.status_code == 403
+
+
+async def test_record_changes_show_at_once_despite_caching(
+    make_client: MakeClient, gw: dict[str, object]
+) -> None:
+    async with make_client(**{**gw, "models_cache_ttl": 3600.0}) as client:
+        admin = await signup(client, "Ada")
+        headers = bearer(admin["token"])
+
+        async def ids() -> list[str]:
+            return [
+                m["id"] for m in (await client.get("/api/models", headers=headers)).json()["data"]
+            ]
+
+        assert "helper" not in await ids()
+        await client.post("/api/v1/models/create", headers=headers, json=helper_form())
+        assert "helper" in await ids()
+        await client.post("/api/v1/models/model/toggle?id=helper", headers=headers)
+        assert "helper" not in await ids()
+        assert (await chat(client, admin["token"], "helper")).status_code == 400

@@ -8,18 +8,17 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from owlet.access import repository as grants_repository
 from owlet.access.rules import Principal, can_access
 from owlet.access.schemas import GrantModel
 from owlet.access.service import principal_for
 from owlet.config.store import ConfigStore
 from owlet.container import Container
 from owlet.errors import BadRequest
-from owlet.models import repository
+from owlet.models.records_cache import RESOURCE
 from owlet.tables import AccessGrant, Model, User
 
 MODEL_NOT_FOUND = "Model not found"
-RESOURCE = "model"
+__all__ = ["RESOURCE", "ModelNotFound", "ModelRegistry", "ResolvedModel"]
 
 
 class ModelNotFound(BadRequest):
@@ -78,8 +77,8 @@ class ModelRegistry:
     async def merged(self, refresh: bool = False) -> tuple[list[dict[str, Any]], dict[str, Model]]:
         """Base models with records applied, then active presets; and the records by id."""
         base = await self.container.catalog.base_models(self.config, refresh=refresh)
-        records = {r.id: r for r in await repository.all_models(self.session)}
-        grants = await grants_repository.for_resources(self.session, RESOURCE, records)
+        snapshot = await self.container.model_records.get(self.session)
+        records, grants = snapshot.records, snapshot.grants
         by_id = {m["id"]: m for m in base}
         by_short = {m["id"].split(":", 1)[0]: m for m in base if m.get("owned_by") == "ollama"}
         hidden: set[str] = set()
@@ -113,6 +112,16 @@ class ModelRegistry:
             )
         return models, records
 
+    async def _principal(self, user: User) -> Principal:
+        """Admins who bypass access control need no group lookup (the common API-key case)."""
+        if user.role == "admin" and self._filtering_off_for_admins():
+            return Principal(user.id, user.role, frozenset())
+        return await principal_for(self.session, user)
+
+    def _filtering_off_for_admins(self) -> bool:
+        settings = self.container.settings
+        return settings.bypass_model_access_control or settings.bypass_admin_access_control
+
     def _filtering(self, principal: Principal) -> bool:
         settings = self.container.settings
         if settings.bypass_model_access_control:
@@ -122,7 +131,7 @@ class ModelRegistry:
     async def visible(self, user: User, refresh: bool = False) -> list[dict[str, Any]]:
         """What `/api/models` shows this caller, de-duplicated, tags normalised."""
         models, _records = await self.merged(refresh)
-        principal = await principal_for(self.session, user)
+        principal = await self._principal(user)
         filtering = self._filtering(principal)
         seen: dict[str, dict[str, Any]] = {}
         for entry in models:
@@ -149,7 +158,7 @@ class ModelRegistry:
         entry = entries.get(model_id)
         if entry is None:
             raise ModelNotFound()
-        principal = await principal_for(self.session, user)
+        principal = await self._principal(user)
         filtering = self._filtering(principal)
         chain: list[Model] = []
         current: dict[str, Any] | None = entry

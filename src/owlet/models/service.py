@@ -17,7 +17,7 @@ from owlet.container import Container
 from owlet.core.clock import now
 from owlet.errors import BadRequest, Conflict, Forbidden, Messages, NotFound
 from owlet.models import repository
-from owlet.models.registry import RESOURCE
+from owlet.models.records_cache import RESOURCE
 from owlet.models.schemas import (
     ModelAccessForm,
     ModelAccessResponse,
@@ -188,6 +188,7 @@ class ModelService:
         await grants_repository.replace(self.session, RESOURCE, model_id, kept)
 
     async def create(self, user: User, form: ModelForm) -> ModelModel:
+        self.container.model_records.invalidate_on_commit(self.session)
         await self._require_permission(user, "workspace.models")
         if await repository.get(self.session, form.id) is not None:
             raise Conflict(MODEL_ID_TAKEN)
@@ -209,6 +210,7 @@ class ModelService:
         return await self.model(record)
 
     async def update(self, user: User, form: ModelForm, fields: set[str]) -> ModelModel:
+        self.container.model_records.invalidate_on_commit(self.session)
         record = await self._writable(user, form.id)
         record.name = form.name
         record.params = form.params
@@ -227,6 +229,7 @@ class ModelService:
         return await self.model(record)
 
     async def toggle(self, user: User, model_id: str) -> ModelModel:
+        self.container.model_records.invalidate_on_commit(self.session)
         record = await self._writable(user, model_id)
         record.is_active = not record.is_active
         record.updated_at = now()
@@ -234,6 +237,7 @@ class ModelService:
         return await self.model(record)
 
     async def update_access(self, user: User, form: ModelAccessForm) -> ModelModel:
+        self.container.model_records.invalidate_on_commit(self.session)
         record = await repository.get(self.session, form.id)
         if record is None:
             if user.role != "admin":
@@ -260,17 +264,20 @@ class ModelService:
         return await self.model(record)
 
     async def delete(self, user: User, model_id: str) -> bool:
+        self.container.model_records.invalidate_on_commit(self.session)
         record = await self._writable(user, model_id)
         await grants_repository.delete_for(self.session, RESOURCE, record.id)
         await repository.delete_model(self.session, record.id)
         return True
 
     async def delete_all(self) -> bool:
+        self.container.model_records.invalidate_on_commit(self.session)
         await grants_repository.delete_all(self.session, RESOURCE)
         await repository.delete_all(self.session)
         return True
 
     async def import_models(self, user: User, items: list[dict[str, Any]]) -> bool:
+        self.container.model_records.invalidate_on_commit(self.session)
         await self._require_permission(user, "workspace.models_import")
         for index, item in enumerate(items):
             try:
