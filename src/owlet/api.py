@@ -17,15 +17,16 @@ from owlet.users.router import router as users
 from owlet.web.router import router as web
 
 router = APIRouter()
+# Routes are matched in order: the hot proxy paths go first.
+router.include_router(completions)
+router.include_router(ollama)
 router.include_router(web)
 router.include_router(auths)
 router.include_router(users)
 router.include_router(groups)
 router.include_router(models)
 router.include_router(model_records)
-router.include_router(completions)
 router.include_router(connections)
-router.include_router(ollama)
 router.include_router(anthropic)
 # Last: its catch-all `/openai/{path}` must not shadow `/openai/config`.
 router.include_router(openai)

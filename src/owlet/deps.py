@@ -15,7 +15,8 @@ from owlet.errors import Forbidden, Messages
 from owlet.tables import User
 
 
-def get_container(request: Request) -> Container:
+# Every dependency is `async def`: a plain `def` would cost a worker-thread hop per request.
+async def get_container(request: Request) -> Container:
     container: Container = request.app.state.container
     return container
 

@@ -42,7 +42,9 @@ from owlet.users.presenter import profile_image_route
 router = APIRouter(prefix="/api/v1/auths", tags=["auths"])
 
 
-def get_service(session: SessionDep, container: ContainerDep, config: ConfigDep) -> AuthService:
+async def get_service(
+    session: SessionDep, container: ContainerDep, config: ConfigDep
+) -> AuthService:
     return AuthService(session, container, config)
 
 

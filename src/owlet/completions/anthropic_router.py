@@ -17,7 +17,7 @@ from owlet.core.streams import DONE, SSE_MEDIA_TYPE, STREAM_HEADERS, iter_sse, p
 from owlet.deps import SessionDep, VerifiedUser, end_transaction
 from owlet.errors import AppError, BadRequest
 from owlet.providers import anthropic
-from owlet.providers.gateway import ChatStream
+from owlet.providers.gateway import ChatStream, JsonBody
 
 router = APIRouter(tags=["anthropic"])
 
@@ -77,7 +77,8 @@ async def _messages(request: Request, user: Any, service: Any, session: Any) -> 
             headers=STREAM_HEADERS,
             background=BackgroundTask(result.aclose),
         )
-    return anthropic.from_openai_response(result, model_id)
+    parsed = result.parsed() if isinstance(result, JsonBody) else result
+    return anthropic.from_openai_response(parsed, model_id)
 
 
 @router.post("/api/v1/messages")

@@ -5,19 +5,19 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends
-from fastapi.responses import StreamingResponse
+from fastapi.responses import JSONResponse, Response, StreamingResponse
 from starlette.background import BackgroundTask
 
 from owlet.completions.schemas import ChatCompletedForm, ChatCompletionForm, EmbeddingsForm
 from owlet.completions.service import CompletionService
 from owlet.core.streams import SSE_MEDIA_TYPE, STREAM_HEADERS
 from owlet.deps import ConfigDep, ContainerDep, SessionDep, VerifiedUser, end_transaction
-from owlet.providers.gateway import ChatStream
+from owlet.providers.gateway import ChatStream, JsonBody
 
 router = APIRouter(tags=["chat"])
 
 
-def get_service(
+async def get_service(
     session: SessionDep, container: ContainerDep, config: ConfigDep
 ) -> CompletionService:
     return CompletionService(session, container, config, container.stages)
@@ -40,7 +40,11 @@ async def chat_completions(
 ) -> Any:
     model, payload = await service.prepare_chat(user, form.model_dump(exclude_unset=True))
     await end_transaction(session)  # no database connection is held while the model answers
-    result = await service.dispatch_chat(model, payload)
+    return respond(await service.dispatch_chat(model, payload))
+
+
+def respond(result: dict[str, Any] | JsonBody | ChatStream) -> Response:
+    """The provider's answer as it came: a relayed stream, raw JSON bytes, or a built body."""
     if isinstance(result, ChatStream):
         return StreamingResponse(
             result,
@@ -48,7 +52,9 @@ async def chat_completions(
             headers=STREAM_HEADERS,
             background=BackgroundTask(result.aclose),
         )
-    return result
+    if isinstance(result, JsonBody):
+        return Response(result.raw, media_type="application/json")
+    return JSONResponse(result)
 
 
 @router.post("/api/chat/completed")
@@ -64,4 +70,4 @@ async def embeddings(
     body = form.model_dump(exclude_unset=True)
     model = await service.prepare_embeddings(user, body)
     await end_transaction(session)
-    return await service.dispatch_embeddings(model, body)
+    return JSONResponse(await service.dispatch_embeddings(model, body))

@@ -10,7 +10,7 @@ from owlet.completions.pipeline import Payload, Stages, prepare
 from owlet.config.store import ConfigStore
 from owlet.container import Container
 from owlet.models.registry import ModelNotFound, ModelRegistry, ResolvedModel
-from owlet.providers.gateway import ChatStream, ChunkHook, ModelUnavailable
+from owlet.providers.gateway import ChatStream, ChunkHook, JsonBody, ModelUnavailable
 from owlet.tables import User
 
 
@@ -53,7 +53,7 @@ class CompletionService:
 
     async def dispatch_chat(
         self, model: ResolvedModel, payload: Payload
-    ) -> dict[str, Any] | ChatStream:
+    ) -> dict[str, Any] | JsonBody | ChatStream:
         try:
             return await self.container.gateway.chat(
                 self.config, model.base, payload, on_chunk=_compose(self.stages.chunk)

@@ -19,7 +19,7 @@ from owlet.deps import AdminUser, ConfigDep, ContainerDep, SessionDep
 router = APIRouter(tags=["connections"])
 
 
-def get_service(
+async def get_service(
     session: SessionDep, container: ContainerDep, config: ConfigDep
 ) -> ConnectionService:
     return ConnectionService(session, container, config)

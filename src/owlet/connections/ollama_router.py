@@ -16,7 +16,7 @@ from owlet.models.schemas import ModelId
 router = APIRouter(prefix="/ollama", tags=["ollama"])
 
 
-def get_proxy(session: SessionDep, container: ContainerDep, config: ConfigDep) -> OllamaProxy:
+async def get_proxy(session: SessionDep, container: ContainerDep, config: ConfigDep) -> OllamaProxy:
     return OllamaProxy(session, container, config)
 
 

@@ -6,17 +6,14 @@ import json
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request
-from fastapi.responses import StreamingResponse
-from starlette.background import BackgroundTask
 
 from owlet.completions.router import Service as CompletionServiceDep
+from owlet.completions.router import respond
 from owlet.completions.schemas import ChatCompletionForm
-from owlet.core.streams import SSE_MEDIA_TYPE, STREAM_HEADERS
 from owlet.deps import ConfigDep, ContainerDep, SessionDep, VerifiedUser, end_transaction
 from owlet.errors import BadRequest, Forbidden, Messages, NotFound, ServiceUnavailable
 from owlet.models.registry import ModelNotFound, ModelRegistry
 from owlet.providers.connections import openai_connections
-from owlet.providers.gateway import ChatStream
 
 router = APIRouter(prefix="/openai", tags=["openai"])
 
@@ -31,7 +28,9 @@ def _require_enabled(config: Any) -> None:
         raise ServiceUnavailable(OPENAI_API_DISABLED)
 
 
-def get_registry(session: SessionDep, container: ContainerDep, config: ConfigDep) -> ModelRegistry:
+async def get_registry(
+    session: SessionDep, container: ContainerDep, config: ConfigDep
+) -> ModelRegistry:
     return ModelRegistry(session, container, config)
 
 
@@ -86,15 +85,7 @@ async def chat_completions(
     if model.base.get("owned_by") != "openai":
         raise NotFound(f"Model '{form.model}' was not found")
     await end_transaction(session)
-    result = await service.dispatch_chat(model, payload)
-    if isinstance(result, ChatStream):
-        return StreamingResponse(
-            result,
-            media_type=SSE_MEDIA_TYPE,
-            headers=STREAM_HEADERS,
-            background=BackgroundTask(result.aclose),
-        )
-    return result
+    return respond(await service.dispatch_chat(model, payload))
 
 
 async def passthrough(

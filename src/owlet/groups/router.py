@@ -22,7 +22,7 @@ from owlet.users.schemas import UserInfoResponse
 router = APIRouter(prefix="/api/v1/groups", tags=["groups"])
 
 
-def get_service(session: SessionDep, container: ContainerDep) -> GroupService:
+async def get_service(session: SessionDep, container: ContainerDep) -> GroupService:
     return GroupService(session, container.settings)
 
 

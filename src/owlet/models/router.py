@@ -28,11 +28,15 @@ router = APIRouter(tags=["models"])
 records = APIRouter(prefix="/api/v1/models", tags=["models"])
 
 
-def get_service(session: SessionDep, container: ContainerDep, config: ConfigDep) -> ModelService:
+async def get_service(
+    session: SessionDep, container: ContainerDep, config: ConfigDep
+) -> ModelService:
     return ModelService(session, container, config)
 
 
-def get_registry(session: SessionDep, container: ContainerDep, config: ConfigDep) -> ModelRegistry:
+async def get_registry(
+    session: SessionDep, container: ContainerDep, config: ConfigDep
+) -> ModelRegistry:
     return ModelRegistry(session, container, config)
 
 

@@ -8,10 +8,12 @@ error status still becomes an HTTP error rather than a broken 200.
 
 from __future__ import annotations
 
+import json
 import logging
 import random
 from collections.abc import AsyncIterator, Callable
 from contextlib import AsyncExitStack
+from dataclasses import dataclass
 from typing import Any
 
 from owlet.config.store import ConfigStore
@@ -23,6 +25,17 @@ from owlet.providers.http import UpstreamClient, UpstreamError, body_chunks, err
 log = logging.getLogger(__name__)
 
 ChunkHook = Callable[[dict[str, Any]], dict[str, Any] | None]
+
+
+@dataclass(frozen=True)
+class JsonBody:
+    """An upstream JSON answer kept as its own bytes, so relaying it costs no re-encoding."""
+
+    raw: bytes
+
+    def parsed(self) -> dict[str, Any]:
+        value = json.loads(self.raw)
+        return value if isinstance(value, dict) else {"value": value}
 
 
 class ModelUnavailable(LookupError):
@@ -78,7 +91,7 @@ class Gateway:
         model: dict[str, Any],
         body: dict[str, Any],
         on_chunk: ChunkHook | None = None,
-    ) -> dict[str, Any] | ChatStream:
+    ) -> dict[str, Any] | JsonBody | ChatStream:
         """`body` is an OpenAI chat body whose `model` is the client-facing id."""
         conn = pick_connection(config, model)
         upstream_id = conn.upstream_id(str(model["id"]))
@@ -95,11 +108,10 @@ class Gateway:
         payload = {**body, "model": upstream_id}
         if not stream:
             payload.pop("stream_options", None)
-            return dict(
-                await self.upstream.request_json(
-                    conn, "POST", "/chat/completions", json_body=payload
-                )
+            raw = await self.upstream.request_raw(
+                conn, "POST", "/chat/completions", json_body=payload
             )
+            return JsonBody(raw)
         return await self._open(conn, "/chat/completions", payload, _openai_frames(on_chunk))
 
     async def _open(

@@ -105,6 +105,26 @@ class UpstreamClient:
         except ValueError as exc:
             raise UpstreamUnreachable("Upstream sent a response that is not JSON") from exc
 
+    async def request_raw(
+        self, conn: Connection, method: str, path: str, *, json_body: Any = None
+    ) -> bytes:
+        """The upstream's JSON body as bytes, checked to be JSON but not re-encoded."""
+        try:
+            response = await self.client.request(
+                method, conn.url + path, json=json_body, headers=conn.headers(),
+                timeout=self._timeout(None),
+            )  # fmt: skip
+        except httpx.TimeoutException as exc:
+            raise UpstreamUnreachable("Upstream timed out", status=504) from exc
+        except httpx.HTTPError as exc:
+            raise UpstreamUnreachable() from exc
+        _raise_for(response, response.content)
+        try:
+            json.loads(response.content)
+        except ValueError as exc:
+            raise UpstreamUnreachable("Upstream sent a response that is not JSON") from exc
+        return response.content
+
     @asynccontextmanager
     async def stream(
         self, conn: Connection, method: str, path: str, *, json_body: Any = None

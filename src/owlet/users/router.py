@@ -31,14 +31,16 @@ from owlet.users.service import Page, UserService, page_window
 router = APIRouter(prefix="/api/v1/users", tags=["users"])
 
 
-def get_service(session: SessionDep, container: ContainerDep, config: ConfigDep) -> UserService:
+async def get_service(
+    session: SessionDep, container: ContainerDep, config: ConfigDep
+) -> UserService:
     return UserService(session, container, config)
 
 
 Service = Annotated[UserService, Depends(get_service)]
 
 
-def list_window(
+async def list_window(
     page: Annotated[int | None, Query(le=1_000_000, description="1-based page of 30 users")] = None,
     skip: Annotated[int | None, Query(ge=0, le=10**9, description="Users to skip (offset)")] = None,
     limit: Annotated[int | None, Query(ge=1, le=1000, description="Maximum users")] = None,
