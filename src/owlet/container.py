@@ -10,6 +10,7 @@ import httpx
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 
 from owlet.auth.api_keys import KeyCipher
+from owlet.auth.credential_cache import CredentialCache
 from owlet.auth.ratelimit import SigninRateLimiter
 from owlet.auth.revocation import DatabaseRevocations, RedisRevocations, RevocationStore
 from owlet.completions.pipeline import Stages
@@ -49,6 +50,7 @@ class Container:
     upstream: UpstreamClient
     catalog: ModelCatalog
     gateway: Gateway
+    credentials: CredentialCache = field(default_factory=lambda: CredentialCache(1.0))
     model_records: ModelRecordCache = field(default_factory=lambda: ModelRecordCache(1.0))
     stages: Stages = field(default_factory=Stages)  # pipeline plug-ins (filters come later)
 
@@ -98,6 +100,7 @@ class Container:
             ),
             gateway=Gateway(upstream),
             model_records=ModelRecordCache(settings.models_cache_ttl),
+            credentials=CredentialCache(settings.credential_cache_ttl),
         )
 
     async def close(self) -> None:

@@ -10,6 +10,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from sqlalchemy.exc import DataError, IntegrityError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 log = logging.getLogger("owlet.errors")
@@ -56,6 +57,7 @@ class Messages:
     RATE_LIMIT_EXCEEDED = "API rate limit exceeded"
     INTERNAL = "Internal Server Error"
     MODEL_NOT_FOUND = "Model not found"
+    BUSY = "The server is busy right now; please retry shortly."
     INVALID_INPUT = "The request contains a value the server cannot store."
     TOKEN_REVOKED = "Invalid token"
     CONFLICT = "The request conflicts with the current state of the resource."
@@ -166,7 +168,15 @@ def install_error_handlers(app: FastAPI) -> None:
         log.warning("data error (request %s): %s", _request_id(request), type(exc).__name__)
         return JSONResponse({"detail": Messages.INVALID_INPUT}, status_code=400)
 
+    async def pool_timeout(request: Request, exc: Exception) -> JSONResponse:
+        # Every database connection stayed busy for DATABASE_POOL_TIMEOUT: overload, not a bug.
+        log.warning("database pool exhausted (request %s)", _request_id(request))
+        return JSONResponse(
+            {"detail": Messages.BUSY}, status_code=503, headers={"Retry-After": "1"}
+        )
+
     app.add_exception_handler(IntegrityError, integrity_error)
+    app.add_exception_handler(PoolTimeout, pool_timeout)
     app.add_exception_handler(DataError, data_error)
 
 

@@ -121,6 +121,8 @@ class Settings(BaseSettings):
     aiohttp_client_timeout: float | None = 300.0  # seconds for a completion; empty = none
     aiohttp_client_timeout_model_list: float = 5.0
     models_cache_ttl: float = 1.0
+    # How long a credential's user may be served from memory (0 = always ask the database).
+    credential_cache_ttl: float = Field(default=1.0, ge=0, le=60)
     bypass_model_access_control: bool = False
     bypass_admin_access_control: bool = True
     pending_user_overlay_title: str = ""

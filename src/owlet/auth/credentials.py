@@ -9,6 +9,7 @@ from fastapi import Request
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from owlet.auth import api_keys, repository, tokens
+from owlet.auth.credential_cache import attach
 from owlet.config.store import ConfigStore
 from owlet.container import Container
 from owlet.core.clock import now
@@ -68,10 +69,11 @@ async def authenticate(
     if credential is None:
         raise Unauthorized(Messages.NOT_AUTHENTICATED)
     if credential.startswith(api_keys.PREFIX):
-        identity = await _from_api_key(request, session, config, credential)
+        identity = await _from_api_key(request, session, container, config, credential)
     else:
         identity = await _from_jwt(session, container, credential)
-    _touch(identity.user)
+    if _touch(identity.user):
+        container.credentials.forget_user(identity.user.id)
     return identity
 
 
@@ -82,26 +84,45 @@ async def _from_jwt(session: AsyncSession, container: Container, token: str) -> 
         raise Unauthorized(Messages.UNAUTHORIZED) from exc
     if await container.revocations.is_revoked(session, claims["jti"]):
         raise Unauthorized(Messages.TOKEN_REVOKED)
-    user = await users.get(session, claims["id"])
+    cache_key = f"user:{claims['id']}"
+    cached = container.credentials.get(cache_key)
+    if cached is not None:
+        user: User | None = await attach(session, cached[0])
+    else:
+        user = await users.get(session, claims["id"])
+        if user is not None:
+            container.credentials.put(cache_key, user)
     if user is None:
         raise Unauthorized(Messages.INVALID_TOKEN)
     return Identity(user=user, credential=token, via_api_key=False, claims=claims)
 
 
 async def _from_api_key(
-    request: Request, session: AsyncSession, config: ConfigStore, key: str
+    request: Request, session: AsyncSession, container: Container, config: ConfigStore, key: str
 ) -> Identity:
-    user = None
-    if api_keys.looks_valid(key):
+    if not api_keys.looks_valid(key):
+        raise Unauthorized(Messages.INVALID_TOKEN)
+    cache_key = "key:" + api_keys.digest(key)
+    cached = container.credentials.get(cache_key)
+    if cached is not None:
+        user: User | None = await attach(session, cached[0])
+        may_use_keys = bool(cached[1])
+    else:
         user = await repository.user_by_api_key_hash(session, api_keys.digest(key))
+        may_use_keys = user is not None and (
+            user.role == "admin"
+            or user_permissions.has(
+                await user_permissions.effective(session, config, user.id), "features.api_keys"
+            )
+        )
+        if user is not None:
+            container.credentials.put(cache_key, user, may_use_keys)
     if user is None:
         raise Unauthorized(Messages.INVALID_TOKEN)
     if not config.get("auth.enable_api_keys"):
         raise Forbidden(Messages.API_KEY_NOT_ALLOWED)
-    if user.role != "admin":
-        perms = await user_permissions.effective(session, config, user.id)
-        if not user_permissions.has(perms, "features.api_keys"):
-            raise Forbidden(Messages.API_KEY_NOT_ALLOWED)
+    if not may_use_keys:
+        raise Forbidden(Messages.API_KEY_NOT_ALLOWED)
     if config.get("auth.api_key.endpoint_restrictions") and not path_allowed(
         request.scope["path"], config.get("auth.api_key.allowed_endpoints") or ""
     ):
@@ -109,8 +130,10 @@ async def _from_api_key(
     return Identity(user=user, credential=key, via_api_key=True)
 
 
-def _touch(user: User) -> None:
-    """Keep `last_active_at` fresh without writing on every request."""
+def _touch(user: User) -> bool:
+    """Keep `last_active_at` fresh without writing on every request; True when it wrote."""
     stamp = now()
     if stamp - (user.last_active_at or 0) >= LAST_ACTIVE_WRITE_INTERVAL:
         user.last_active_at = stamp
+        return True
+    return False

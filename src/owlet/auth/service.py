@@ -186,6 +186,7 @@ class AuthService:
     # -- the signed-in user -------------------------------------------------------------------
 
     async def update_profile(self, user: User, form: UpdateProfileForm) -> User:
+        self.container.credentials.forget_user(user.id)
         user.name = form.name
         user.profile_image_url = form.profile_image_url
         for field in ("bio", "gender", "date_of_birth"):
@@ -197,6 +198,7 @@ class AuthService:
         return user
 
     async def update_timezone(self, user: User, timezone: str) -> None:
+        self.container.credentials.forget_user(user.id)
         try:
             zoneinfo.ZoneInfo(timezone)
         except (zoneinfo.ZoneInfoNotFoundError, ValueError) as exc:
@@ -205,6 +207,7 @@ class AuthService:
         await self.session.flush()
 
     async def update_password(self, user: User, form: UpdatePasswordForm) -> bool:
+        self.container.credentials.forget_user(user.id)
         auth = await repository.get_auth(self.session, user.id)
         if auth is None or not await self.container.hasher.verify(form.password, auth.password):
             raise BadRequest(Messages.INCORRECT_PASSWORD)
@@ -253,6 +256,7 @@ class AuthService:
             raise Forbidden(Messages.API_KEY_CREATION_NOT_ALLOWED)
 
     async def create_api_key(self, user: User) -> str:
+        self.container.credentials.forget_user(user.id)
         await self._check_api_keys_allowed(user)
         key = api_keys.generate()
         await repository.replace_api_key(
@@ -269,6 +273,7 @@ class AuthService:
         return key
 
     async def delete_api_key(self, user: User) -> bool:
+        self.container.credentials.forget_user(user.id)
         await self._check_api_keys_allowed(user)
         await repository.delete_api_key(self.session, user.id)
         return True

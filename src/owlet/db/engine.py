@@ -33,6 +33,12 @@ def create_engine(settings: Settings, url: str | None = None) -> AsyncEngine:
     if parsed.get_backend_name() == "sqlite":
         if parsed.database and parsed.database != ":memory:":
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+            # WAL readers never block each other; size the pool like PostgreSQL's.
+            kwargs.update(
+                pool_size=settings.database_pool_size,
+                max_overflow=settings.database_pool_max_overflow,
+                pool_timeout=settings.database_pool_timeout,
+            )
         else:
             kwargs["poolclass"] = NullPool
         engine = create_async_engine(url, **kwargs)

@@ -23,7 +23,7 @@ router = APIRouter(prefix="/api/v1/groups", tags=["groups"])
 
 
 async def get_service(session: SessionDep, container: ContainerDep) -> GroupService:
-    return GroupService(session, container.settings)
+    return GroupService(session, container.settings, container.credentials)
 
 
 Service = Annotated[GroupService, Depends(get_service)]

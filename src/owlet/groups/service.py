@@ -7,6 +7,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from owlet.auth.credential_cache import CredentialCache
 from owlet.config.permissions import check_permission_tree
 from owlet.core.clock import new_id, now
 from owlet.errors import BadRequest, Forbidden, Messages, NotFound
@@ -22,9 +23,12 @@ def share_setting(group: Group) -> Any:
 
 
 class GroupService:
-    def __init__(self, session: AsyncSession, settings: Settings) -> None:
+    def __init__(
+        self, session: AsyncSession, settings: Settings, credentials: CredentialCache
+    ) -> None:
         self.session = session
         self.settings = settings
+        self.credentials = credentials  # membership changes what a member's key may do
 
     async def require(self, group_id: str) -> Group:
         group = await repository.get(self.session, group_id)
@@ -96,6 +100,7 @@ class GroupService:
         return await self.one(group)
 
     async def update(self, group_id: str, form: GroupForm) -> GroupResponse:
+        self.credentials.clear()
         group = await self.require(group_id)
         if form.permissions is not None:
             check_permission_tree(form.permissions)
@@ -134,18 +139,21 @@ class GroupService:
         return await repository.members(self.session, group.id)
 
     async def add_members(self, group_id: str, user_ids: list[str]) -> GroupResponse:
+        self.credentials.clear()
         group = await self.require(group_id)
         await repository.add_members(self.session, group.id, user_ids)
         group.updated_at = now()
         return await self.one(group)
 
     async def remove_members(self, group_id: str, user_ids: list[str]) -> GroupResponse:
+        self.credentials.clear()
         group = await self.require(group_id)
         await repository.remove_members(self.session, group.id, user_ids)
         group.updated_at = now()
         return await self.one(group)
 
     async def delete(self, group_id: str) -> bool:
+        self.credentials.clear()
         group = await self.require(group_id)
         await repository.delete_group(self.session, group.id)
         return True

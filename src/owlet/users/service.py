@@ -154,6 +154,7 @@ class UserService:
         return merge_permissions(self.config.get("user.permissions") or {}, [])
 
     async def set_default_permissions(self, values: dict[str, Any]) -> dict[str, Any]:
+        self.container.credentials.clear()  # key rights may change for anyone
         check_permission_tree(values)
         await self.config.stage(self.session, {"user.permissions": values})
         return values
@@ -165,6 +166,7 @@ class UserService:
     # -- the caller's own settings, status, info and variables ------------------------------
 
     async def update_settings(self, user: User, settings: dict[str, Any]) -> dict[str, Any]:
+        self.container.credentials.forget_user(user.id)
         perms = await self.permissions(user)
         admin = user.role == "admin"
         if not admin and not user_permissions.has(perms, "settings.interface"):
@@ -193,6 +195,7 @@ class UserService:
         return user
 
     async def update_status(self, user: User, form: UserStatusForm) -> User:
+        self.container.credentials.forget_user(user.id)
         self._check_status_enabled()
         for field in form.model_fields_set:
             setattr(user, field, getattr(form, field))
@@ -201,12 +204,14 @@ class UserService:
         return user
 
     async def update_info(self, user: User, values: dict[str, Any]) -> dict[str, Any]:
+        self.container.credentials.forget_user(user.id)
         user.info = {**(user.info or {}), **values}
         user.updated_at = now()
         await self.session.flush()
         return user.info
 
     async def update_variables(self, user: User, variables: dict[str, str]) -> dict[str, str]:
+        self.container.credentials.forget_user(user.id)
         if len(variables) > MAX_VARIABLES:
             raise BadRequest(f"At most {MAX_VARIABLES} variables are allowed")
         for name, value in variables.items():
@@ -238,6 +243,7 @@ class UserService:
     # -- admin edits ------------------------------------------------------------------------
 
     async def update_user(self, actor: User, user_id: str, form: UserUpdateForm) -> User:
+        self.container.credentials.forget_user(user_id)
         user = await self.require(user_id)
         first = await repository.first_user_id(self.session)
         if user.id == first:
@@ -269,6 +275,7 @@ class UserService:
         return user
 
     async def delete_user(self, actor: User, user_id: str) -> bool:
+        self.container.credentials.forget_user(user_id)
         user = await self.require(user_id)
         if user.id == actor.id or user.id == await repository.first_user_id(self.session):
             raise Forbidden(Messages.ACTION_PROHIBITED)
