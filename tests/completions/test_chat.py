@@ -238,3 +238,24 @@ async def test_a_stalled_upstream_does_not_stall_the_model_list(
                     break
                 await asyncio.sleep(0.1)
             assert "slow-gpt" in ids
+
+
+@pytest.mark.parametrize("model", ["fake-gpt", "fake-llama:latest"])
+async def test_embeddings_in_openai_shape(
+    make_client: MakeClient, gw: dict[str, object], model: str
+) -> None:
+    async with make_client(**gw) as client:
+        admin = await signup(client, "Ada")
+        response = await client.post(
+            "/api/embeddings",
+            headers=bearer(admin["token"]),
+            json={"model": model, "input": ["one", "two"]},
+        )
+        assert response.status_code == 200, response.text
+        body = response.json()
+        assert body["object"] == "list" and [d["index"] for d in body["data"]] == [0, 1]
+        assert all(len(d["embedding"]) == 8 for d in body["data"])
+        unknown = await client.post(
+            "/api/v1/embeddings", headers=bearer(admin["token"]), json={"model": "x", "input": "a"}
+        )
+        assert unknown.status_code == 400
