@@ -81,6 +81,8 @@ ACCESS: dict[tuple[str, str], str] = {
     ("GET", "/api/models"): "verified",
     ("GET", "/api/v1/models"): "verified",
     ("GET", "/api/models/base"): "admin",
+    ("POST", "/api/models/unload"): "admin",
+    ("POST", "/api/v1/models/sync"): "admin",
     ("GET", "/api/v1/models/list"): "verified",
     ("GET", "/api/v1/models/base/tags"): "admin",
     ("GET", "/api/v1/models/base"): "admin",

@@ -226,3 +226,53 @@ async def test_record_changes_show_at_once_despite_caching(
         await client.post("/api/v1/models/model/toggle?id=helper", headers=headers)
         assert "helper" not in await ids()
         assert (await chat(client, admin["token"], "helper")).status_code == 400
+
+
+async def test_sync_replaces_all_records(make_client: MakeClient, gw: dict[str, object]) -> None:
+    async with make_client(**gw) as client:
+        admin = await signup(client, "Ada")
+        headers = bearer(admin["token"])
+        await client.post("/api/v1/models/create", headers=headers, json=helper_form())
+        synced = await client.post(
+            "/api/v1/models/sync",
+            headers=headers,
+            json={"models": [helper_form(id="a"), helper_form(id="b", access_grants=PUBLIC_READ)]},
+        )
+        assert synced.status_code == 200
+        assert sorted(m["id"] for m in synced.json()) == ["a", "b"]
+        assert (
+            await client.get("/api/v1/models/model?id=helper", headers=headers)
+        ).status_code == 404
+        duplicate = await client.post(
+            "/api/v1/models/sync",
+            headers=headers,
+            json={"models": [helper_form(id="a"), helper_form(id="a")]},
+        )
+        assert duplicate.status_code == 400
+
+
+async def test_unload(
+    make_client: MakeClient, gw: dict[str, object], ollama_up: FakeUpstream
+) -> None:
+    async with make_client(**gw) as client:
+        admin = await signup(client, "Ada")
+        headers = bearer(admin["token"])
+        done = await client.post(
+            "/api/models/unload", headers=headers, json={"model": "fake-llama:latest"}
+        )
+        assert done.json() == {"status": True}
+        sent = ollama_up.requests_to("/api/generate")[-1].json
+        assert sent == {"model": "fake-llama:latest", "keep_alive": 0, "prompt": ""}
+        openai_model = await client.post(
+            "/api/models/unload", headers=headers, json={"model": "fake-gpt"}
+        )
+        assert (
+            openai_model.status_code == 400 and "does not support" in openai_model.json()["detail"]
+        )
+        missing = await client.post("/api/models/unload", headers=headers, json={"model": "nope"})
+        assert missing.status_code == 404
+        bob = await add_user(client, admin["token"], "Bob")
+        denied = await client.post(
+            "/api/models/unload", headers=bearer(bob["token"]), json={"model": "fake-gpt"}
+        )
+        assert denied.status_code == 403

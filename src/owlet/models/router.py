@@ -8,9 +8,17 @@ from fastapi import APIRouter, Depends, Query
 from fastapi.responses import RedirectResponse, Response
 
 from owlet.core.images import decode_data_image, default_picture
-from owlet.core.validation import CleanText
-from owlet.deps import AdminUser, ConfigDep, ContainerDep, SessionDep, VerifiedUser
-from owlet.models.registry import ModelRegistry
+from owlet.core.validation import CleanText, Form
+from owlet.deps import (
+    AdminUser,
+    ConfigDep,
+    ContainerDep,
+    SessionDep,
+    VerifiedUser,
+    end_transaction,
+)
+from owlet.errors import BadRequest, NotFound
+from owlet.models.registry import ModelNotFound, ModelRegistry
 from owlet.models.schemas import (
     ModelAccessForm,
     ModelAccessResponse,
@@ -21,8 +29,10 @@ from owlet.models.schemas import (
     ModelListResponse,
     ModelModel,
     ModelsResponse,
+    ModelSyncForm,
 )
 from owlet.models.service import ModelService
+from owlet.providers.gateway import ModelUnavailable, unload
 
 router = APIRouter(tags=["models"])
 records = APIRouter(prefix="/api/v1/models", tags=["models"])
@@ -55,6 +65,30 @@ async def list_models(user: VerifiedUser, registry: Registry, refresh: bool = Fa
 @router.get("/api/models/base", response_model=ModelsResponse)
 async def list_base_models(_admin: AdminUser, container: ContainerDep, config: ConfigDep) -> Any:
     return {"data": await container.catalog.base_models(config)}
+
+
+class UnloadForm(Form):
+    model: ModelId
+
+
+@router.post("/api/models/unload")
+async def unload_model(
+    form: UnloadForm,
+    admin: AdminUser,
+    registry: Registry,
+    container: ContainerDep,
+    config: ConfigDep,
+    session: SessionDep,
+) -> Any:
+    try:
+        resolved = await registry.resolve(admin, form.model)
+    except ModelNotFound:
+        raise NotFound(f'Model "{form.model}" not found') from None
+    await end_transaction(session)
+    try:
+        return await unload(container.upstream, config, resolved.base)
+    except ModelUnavailable:
+        raise NotFound(f'Model "{form.model}" not found') from None
 
 
 @records.get("/list", response_model=ModelListResponse)
@@ -103,6 +137,14 @@ async def create_model(form: ModelForm, user: VerifiedUser, service: Service) ->
 @records.get("/export", response_model=list[ModelModel])
 async def export_models(user: VerifiedUser, service: Service) -> list[ModelModel]:
     return await service.export(user)
+
+
+@records.post("/sync", response_model=list[ModelModel])
+async def sync_models(form: ModelSyncForm, admin: AdminUser, service: Service) -> list[ModelModel]:
+    ids = [m.id for m in form.models]
+    if len(ids) != len(set(ids)):
+        raise BadRequest("Model ids must be unique.")
+    return await service.sync(admin, form.models)
 
 
 @records.post("/import", response_model=bool)

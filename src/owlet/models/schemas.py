@@ -35,6 +35,10 @@ class ModelAccessForm(Form):
     access_grants: list[GrantForm] = Field(default_factory=list)
 
 
+class ModelSyncForm(Form):
+    models: list[ModelForm] = Field(max_length=10_000)
+
+
 class ModelImportForm(Form):
     models: list[JsonObject] = Field(max_length=10_000)
 

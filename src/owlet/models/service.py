@@ -276,6 +276,29 @@ class ModelService:
         await repository.delete_all(self.session)
         return True
 
+    async def sync(self, admin: User, forms: list[ModelForm]) -> list[ModelModel]:
+        """Replace every record (and its grants) with exactly `forms`."""
+        await self.delete_all()
+        stamp = now()
+        for form in forms:
+            record = Model(
+                id=form.id,
+                user_id=admin.id,
+                base_model_id=form.base_model_id,
+                name=form.name,
+                params=form.params,
+                meta=form.meta,
+                is_active=form.is_active,
+                created_at=stamp,
+                updated_at=stamp,
+            )
+            await repository.insert(self.session, record)
+            if form.access_grants:
+                await grants_repository.replace(
+                    self.session, RESOURCE, record.id, form.access_grants
+                )
+        return [await self.model(r) for r in await repository.all_models(self.session)]
+
     async def import_models(self, user: User, items: list[dict[str, Any]]) -> bool:
         self.container.model_records.invalidate_on_commit(self.session)
         await self._require_permission(user, "workspace.models_import")

@@ -147,6 +147,35 @@ class Gateway:
         )
 
 
+async def unload(upstream: UpstreamClient, config: ConfigStore, model: dict[str, Any]) -> Any:
+    """Free the model's memory on every Ollama node hosting it, or on a llama.cpp server."""
+    if model.get("owned_by") == "ollama":
+        nodes = {c.idx: c for c in ollama_connections(config) if c.enabled}
+        failures = []
+        for idx in model.get("urls", []):
+            conn = nodes.get(idx)
+            if conn is None:
+                continue
+            body = {"model": conn.upstream_id(str(model["id"])), "keep_alive": 0, "prompt": ""}
+            try:
+                await upstream.request_json(conn, "POST", "/api/generate", json_body=body)
+            except UpstreamError as exc:
+                failures.append(f"{conn.url}: {exc.message}")
+        if failures:
+            raise UpstreamError(
+                502, f"Failed to unload model on {len(failures)} node(s): {failures}"
+            )
+        return {"status": True}
+    conn = pick_connection(config, model)
+    if conn.provider != "llama.cpp":
+        raise UpstreamError(
+            400, f'Provider "{conn.provider or "openai"}" does not support model unloading'
+        )
+    root = Connection(conn.kind, conn.idx, conn.url.removesuffix("/v1"), conn.key, conn.config)
+    body = {"model": conn.upstream_id(str(model["id"]))}
+    return await upstream.request_json(root, "POST", "/models/unload", json_body=body)
+
+
 def _raise_embedded_error(frame: Any) -> None:
     if isinstance(frame, dict) and frame.get("error"):
         raise UpstreamError(400, error_message(frame, "Upstream error"), frame)
