@@ -192,19 +192,7 @@ class ModelService:
         await self._require_permission(user, "workspace.models")
         if await repository.get(self.session, form.id) is not None:
             raise Conflict(MODEL_ID_TAKEN)
-        stamp = now()
-        record = Model(
-            id=form.id,
-            user_id=user.id,
-            base_model_id=form.base_model_id,
-            name=form.name,
-            params=form.params,
-            meta=form.meta,
-            is_active=form.is_active,
-            created_at=stamp,
-            updated_at=stamp,
-        )
-        await repository.insert(self.session, record)
+        record = await repository.insert(self.session, _record(form, user.id, now()))
         if form.access_grants is not None:
             await self._save_grants(user, record.id, form.access_grants)
         return await self.model(record)
@@ -281,18 +269,7 @@ class ModelService:
         await self.delete_all()
         stamp = now()
         for form in forms:
-            record = Model(
-                id=form.id,
-                user_id=admin.id,
-                base_model_id=form.base_model_id,
-                name=form.name,
-                params=form.params,
-                meta=form.meta,
-                is_active=form.is_active,
-                created_at=stamp,
-                updated_at=stamp,
-            )
-            await repository.insert(self.session, record)
+            record = await repository.insert(self.session, _record(form, admin.id, stamp))
             if form.access_grants:
                 await grants_repository.replace(
                     self.session, RESOURCE, record.id, form.access_grants
@@ -318,6 +295,20 @@ class ModelService:
                 existing.updated_at = now()
         await self.session.flush()
         return True
+
+
+def _record(form: ModelForm, owner_id: str, stamp: int) -> Model:
+    return Model(
+        id=form.id,
+        user_id=owner_id,
+        base_model_id=form.base_model_id,
+        name=form.name,
+        params=form.params,
+        meta=form.meta,
+        is_active=form.is_active,
+        created_at=stamp,
+        updated_at=stamp,
+    )
 
 
 def _owner(user: User | None) -> ModelOwner | None:
