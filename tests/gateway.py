@@ -55,6 +55,7 @@ def owlet_process(backend: Backend, data_dir: Path, env: dict[str, str]) -> Iter
         "GLOBAL_LOG_LEVEL": "WARNING",
         "ENABLE_OPENAI_API": "false",
         "ENABLE_OLLAMA_API": "false",
+        "ENABLE_EVALUATION_ARENA_MODELS": "false",
         **env,
     }
     proc = subprocess.Popen([sys.executable, "-m", "owlet", "serve"], env=full_env)

@@ -89,6 +89,9 @@ def make_settings(backend: Backend, data_dir: Path, **overrides: Any) -> Setting
         # No real upstreams: tests that need one point these at tests/fakes/upstream.py.
         "enable_openai_api": False,
         "enable_ollama_api": False,
+        # The default arena entry would appear in every admin's model list; its own tests
+        # turn it on.
+        "enable_evaluation_arena_models": False,
     }
     values.update(overrides)
     return Settings(**values)

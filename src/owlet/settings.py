@@ -7,7 +7,7 @@ import os
 import secrets
 from functools import cached_property
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import AliasChoices, Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -125,6 +125,14 @@ class Settings(BaseSettings):
     credential_cache_ttl: float = Field(default=1.0, ge=0, le=60)
     bypass_model_access_control: bool = False
     bypass_admin_access_control: bool = True
+    # The model list (first values of the admin config at /api/v1/configs/models); JSON in env
+    default_models: str = ""
+    default_pinned_models: str = ""
+    model_order_list: list[str] = Field(default_factory=list)
+    default_model_metadata: dict[str, Any] = Field(default_factory=dict)
+    default_model_params: dict[str, Any] = Field(default_factory=dict)
+    enable_evaluation_arena_models: bool = True
+    evaluation_arena_models: list[dict[str, Any]] = Field(default_factory=list)
     pending_user_overlay_title: str = ""
     pending_user_overlay_content: str = ""
     response_watermark: str = ""

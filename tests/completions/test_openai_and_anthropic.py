@@ -131,3 +131,77 @@ async def test_anthropic_messages(make_client: MakeClient, gw: dict[str, object]
         assert (
             unknown.status_code == 400 and unknown.json()["error"]["message"] == "Model not found"
         )
+
+
+async def test_openai_responses_api(
+    make_client: MakeClient, gw: dict[str, object], openai_up: FakeUpstream
+) -> None:
+    async with make_client(**gw) as client:
+        admin = await signup(client, "Ada")
+        headers = bearer(admin["token"])
+        body = {"model": "fake-gpt", "input": "hi", "store": False, "x_custom": 1}
+        reply = await client.post("/openai/responses", headers=headers, json=body)
+        assert reply.status_code == 200, reply.text
+        assert reply.json()["output"][0]["content"][0]["text"] == HELLO
+        sent = openai_up.requests_to("/v1/responses")[-1]
+        assert sent.json == body and sent.headers["authorization"] == "Bearer sk-upstream-secret"
+
+        async with client.stream(
+            "POST", "/openai/responses", headers=headers, json={**body, "stream": True}
+        ) as stream:
+            assert stream.status_code == 200
+            assert stream.headers["content-type"].startswith("text/event-stream")
+            events = [
+                json.loads(line[6:])
+                async for line in stream.aiter_lines()
+                if line.startswith("data:")
+            ]
+        text = "".join(e["delta"] for e in events if e["type"] == "response.output_text.delta")
+        assert text == HELLO and events[-1]["type"] == "response.completed"
+
+        unknown = await client.post("/openai/responses", headers=headers, json={"model": "nope"})
+        assert unknown.status_code == 404
+        assert unknown.json()["detail"] == "Model 'nope' was not found"
+        ollama = await client.post(
+            "/openai/responses", headers=headers, json={"model": "fake-llama:latest"}
+        )
+        assert ollama.status_code == 404
+        missing = await client.post("/openai/responses", headers=headers, json={"input": "hi"})
+        assert missing.status_code == 422
+        bob = await add_user(client, admin["token"], "Bob")
+        refused = await client.post(
+            "/openai/responses", headers=bearer(bob["token"]), json={"model": "fake-gpt"}
+        )
+        assert refused.status_code == 403 and refused.json()["detail"] == "Model not found"
+
+
+async def test_anthropic_count_tokens(
+    make_client: MakeClient, gw: dict[str, object], openai_up: FakeUpstream
+) -> None:
+    async with make_client(**gw) as client:
+        admin = await signup(client, "Ada")
+        headers = {"x-api-key": admin["token"]}
+        body = {"model": "fake-gpt", "messages": [{"role": "user", "content": "one two three"}]}
+        for path in ("/api/v1/messages/count_tokens", "/api/message/count_tokens"):
+            counted = await client.post(path, headers=headers, json=body)
+            assert counted.status_code == 200, counted.text
+            assert counted.json() == {"input_tokens": 3}
+        assert openai_up.requests_to("/v1/messages/count_tokens")[-1].json == body
+        missing = await client.post(
+            "/api/v1/messages/count_tokens", headers=headers, json={"messages": []}
+        )
+        assert missing.status_code == 400 and missing.json()["detail"] == "model is required"
+        unknown = await client.post(
+            "/api/v1/messages/count_tokens", headers=headers, json={**body, "model": "nope"}
+        )
+        assert unknown.status_code == 404 and unknown.json()["error"]["type"] == "not_found_error"
+        ollama = await client.post(
+            "/api/v1/messages/count_tokens",
+            headers=headers,
+            json={**body, "model": "fake-llama:latest"},
+        )
+        assert ollama.status_code == 400
+        garbage = await client.post(
+            "/api/v1/messages/count_tokens", headers=headers, content=b"[1, 2]"
+        )
+        assert garbage.status_code == 400

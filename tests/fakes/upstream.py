@@ -4,7 +4,8 @@
 background thread with its own event loop. It serves both wire protocols from one port:
 
 * OpenAI: `/v1/models`, `/v1/models/{id}`, `/v1/chat/completions`, `/v1/completions`,
-  `/v1/embeddings` (also what Ollama itself serves under `/v1`).
+  `/v1/embeddings` (also what Ollama itself serves under `/v1`), `/v1/responses`, and
+  Anthropic's `/v1/messages/count_tokens`.
 * Ollama: `/`, `/api/version`, `/api/tags`, `/api/ps`, `/api/chat`, `/api/generate`,
   `/api/embed`, `/api/embeddings`, `/api/show`, `/api/pull`, `/api/push`, `/api/create`,
   `/api/copy`, `/api/delete`.
@@ -476,6 +477,16 @@ class FakeUpstream:
                 methods=["POST"],
             ),
             Route("/v1/embeddings", ep(oa, self._openai_embeddings, model), methods=["POST"]),
+            Route(
+                "/v1/responses",
+                ep(oa, self._openai_responses, model, stream_default=False),
+                methods=["POST"],
+            ),
+            Route(
+                "/v1/messages/count_tokens",
+                ep(oa, self._count_tokens, model),
+                methods=["POST"],
+            ),
             # Ollama
             Route("/", ep(ol, self._ollama_root), methods=["GET"]),
             Route("/api/version", ep(ol, self._ollama_version), methods=["GET"]),
@@ -715,6 +726,40 @@ class FakeUpstream:
     def _openai_model(self, call: _Call) -> Reply:
         model = str(call.request.path_params["model_id"])
         return self._openai_model_object(self._require_model("openai", model))
+
+    def _openai_responses(self, call: _Call) -> Reply:
+        """The Responses API: one output message; streams as typed `data:` events."""
+        response_id = f"resp_{uuid.uuid4().hex[:24]}"
+        text = "".join(self.tokens)
+        output = [
+            {
+                "type": "message",
+                "id": f"msg_{uuid.uuid4().hex[:12]}",
+                "role": "assistant",
+                "status": "completed",
+                "content": [{"type": "output_text", "text": text, "annotations": []}],
+            }
+        ]
+        done = {
+            "id": response_id,
+            "object": "response",
+            "created_at": int(time.time()),
+            "model": call.model,
+            "status": "completed",
+            "output": output,
+            "usage": {"input_tokens": 1, "output_tokens": len(self.tokens), "total_tokens": 0},
+        }
+        if not call.stream:
+            return done
+        frames: list[Frame] = [{"type": "response.created", "response": {**done, "output": []}}]
+        for token in self.tokens:
+            frames.append({"type": "response.output_text.delta", "delta": token})
+        frames.append({"type": "response.completed", "response": done})
+        return _Stream(frames)
+
+    def _count_tokens(self, call: _Call) -> Reply:
+        """Anthropic's `/v1/messages/count_tokens`: one token per word of the messages."""
+        return {"input_tokens": max(1, _count_words(call.body.get("messages")))}
 
     def _openai_chat(self, call: _Call) -> Reply:
         body = call.body

@@ -14,10 +14,13 @@ from starlette.background import BackgroundTask
 from owlet.completions.router import Service
 from owlet.completions.schemas import ChatCompletionForm
 from owlet.core.streams import DONE, SSE_MEDIA_TYPE, STREAM_HEADERS, iter_sse, parse_frame
-from owlet.deps import SessionDep, VerifiedUser, end_transaction
-from owlet.errors import AppError, BadRequest
+from owlet.core.validation import check_json
+from owlet.deps import ConfigDep, ContainerDep, SessionDep, VerifiedUser, end_transaction
+from owlet.errors import AppError, BadRequest, Messages, NotFound
+from owlet.models.registry import ModelNotFound
 from owlet.providers import anthropic
-from owlet.providers.gateway import ChatStream, JsonBody
+from owlet.providers.gateway import ChatStream, JsonBody, ModelUnavailable, pick_connection
+from owlet.providers.http import UpstreamError
 
 router = APIRouter(tags=["anthropic"])
 
@@ -53,14 +56,23 @@ async def _as_chunks(stream: ChatStream) -> AsyncIterator[bytes]:
         yield frame
 
 
-async def _messages(request: Request, user: Any, service: Any, session: Any) -> Any:
+async def _json_object(request: Request) -> dict[str, Any]:
     raw = await request.body()
     try:
         body = json.loads(raw or b"null")
         if not isinstance(body, dict):
             raise anthropic.AnthropicRequestError("The body must be a JSON object.")
-        openai_body = anthropic.to_openai_request(body)
+        check_json(body)
     except (ValueError, anthropic.AnthropicRequestError) as exc:
+        raise AnthropicError(str(exc)) from exc
+    return body
+
+
+async def _messages(request: Request, user: Any, service: Any, session: Any) -> Any:
+    body = await _json_object(request)
+    try:
+        openai_body = anthropic.to_openai_request(body)
+    except anthropic.AnthropicRequestError as exc:
         raise AnthropicError(str(exc)) from exc
     model_id = str(body.get("model"))
     try:
@@ -94,3 +106,39 @@ async def messages(
     except AppError as exc:
         exc.extra = {**exc.extra, **anthropic.error_body(str(exc.detail))}
         raise
+
+
+@router.post("/api/v1/messages/count_tokens")
+@router.post("/api/message/count_tokens")
+async def count_tokens(
+    request: Request,
+    user: VerifiedUser,
+    service: Service,
+    session: SessionDep,
+    container: ContainerDep,
+    config: ConfigDep,
+) -> Any:
+    """`{"input_tokens": n}` as counted by the model's OpenAI-type connection."""
+    body = await _json_object(request)
+    model_id = body.get("model")
+    if not isinstance(model_id, str) or not model_id:
+        raise AnthropicError("model is required")
+    try:
+        model = await service.registry.resolve(user, model_id)
+        conn = pick_connection(config, model.base)
+    except (ModelNotFound, ModelUnavailable):
+        raise NotFound(
+            Messages.MODEL_NOT_FOUND,
+            extra=anthropic.error_body(Messages.MODEL_NOT_FOUND, "not_found_error"),
+        ) from None
+    if conn.kind != "openai":
+        raise AnthropicError("Token counting is only available for OpenAI-type connections.")
+    await end_transaction(session)
+    upstream_body = {**body, "model": conn.upstream_id(str(model.base["id"]))}
+    counted = await container.upstream.request_json(
+        conn, "POST", "/messages/count_tokens", json_body=upstream_body
+    )
+    tokens = counted.get("input_tokens") if isinstance(counted, dict) else None
+    if not isinstance(tokens, int) or isinstance(tokens, bool):
+        raise UpstreamError(502, "Invalid token-count response from upstream provider")
+    return {"input_tokens": tokens}

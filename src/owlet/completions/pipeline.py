@@ -76,9 +76,12 @@ def substitute(text: str, values: dict[str, str]) -> str:
     return _VARIABLE.sub(lambda m: values.get(m.group(1), m.group(0)), text)
 
 
-def _merged_params(model: ResolvedModel, request_params: Any) -> dict[str, Any]:
-    """Stored params, base record first so the requested record wins; request params last."""
-    params: dict[str, Any] = {}
+def _merged_params(
+    model: ResolvedModel, request_params: Any, defaults: dict[str, Any] | None
+) -> dict[str, Any]:
+    """Config defaults, then stored params (base record first so the requested record wins),
+    then request params; null values never override."""
+    params: dict[str, Any] = {k: v for k, v in (defaults or {}).items() if v is not None}
     for record in reversed(model.chain):
         params.update({k: v for k, v in (record.params or {}).items() if v is not None})
     if isinstance(request_params, dict):
@@ -99,10 +102,12 @@ def _with_system(messages: list[Any], system: str) -> list[Any]:
     return [{"role": "system", "content": system}, *messages]
 
 
-def prepare(body: Payload, user: User, model: ResolvedModel) -> Payload:
+def prepare(
+    body: Payload, user: User, model: ResolvedModel, default_params: dict[str, Any] | None = None
+) -> Payload:
     """The upstream payload: server fields out, model params and system prompt in."""
     payload = {k: v for k, v in body.items() if k not in SERVER_FIELDS}
-    params = _merged_params(model, body.get("params"))
+    params = _merged_params(model, body.get("params"), default_params)
     for key, value in params.items():
         if key not in SERVER_PARAMS:
             payload[key] = value

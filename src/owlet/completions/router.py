@@ -10,7 +10,7 @@ from starlette.background import BackgroundTask
 
 from owlet.completions.schemas import ChatCompletedForm, ChatCompletionForm, EmbeddingsForm
 from owlet.completions.service import CompletionService
-from owlet.core.streams import SSE_MEDIA_TYPE, STREAM_HEADERS
+from owlet.core.streams import SSE_MEDIA_TYPE, STREAM_HEADERS, sse_data
 from owlet.deps import ConfigDep, ContainerDep, SessionDep, VerifiedUser, end_transaction
 from owlet.providers.gateway import ChatStream, JsonBody
 
@@ -40,11 +40,22 @@ async def chat_completions(
 ) -> Any:
     model, payload = await service.prepare_chat(user, form.model_dump(exclude_unset=True))
     await end_transaction(session)  # no database connection is held while the model answers
-    return respond(await service.dispatch_chat(model, payload))
+    return respond(await service.dispatch_chat(model, payload), model.selected_model_id)
 
 
-def respond(result: dict[str, Any] | JsonBody | ChatStream) -> Response:
-    """The provider's answer as it came: a relayed stream, raw JSON bytes, or a built body."""
+def respond(
+    result: dict[str, Any] | JsonBody | ChatStream, selected: str | None = None
+) -> Response:
+    """The provider's answer as it came: a relayed stream, raw JSON bytes, or a built body.
+
+    `selected` (an arena's pick) leads the stream, or is a top-level key of the JSON body.
+    """
+    if selected is not None:
+        if isinstance(result, ChatStream):
+            result.prefix.append(sse_data({"selected_model_id": selected}))
+        else:
+            body = result.parsed() if isinstance(result, JsonBody) else result
+            result = {**body, "selected_model_id": selected}
     if isinstance(result, ChatStream):
         return StreamingResponse(
             result,

@@ -9,6 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from owlet.completions.pipeline import Payload, Stages, prepare
 from owlet.config.store import ConfigStore
 from owlet.container import Container
+from owlet.models.arena import pick
 from owlet.models.registry import ModelNotFound, ModelRegistry, ResolvedModel
 from owlet.providers.gateway import ChatStream, ChunkHook, JsonBody, ModelUnavailable
 from owlet.tables import User
@@ -46,10 +47,22 @@ class CompletionService:
     async def prepare_chat(self, user: User, body: Payload) -> tuple[ResolvedModel, Payload]:
         """Everything that needs the database; the caller then ends the transaction."""
         model = await self.registry.resolve(user, str(body["model"]))
-        payload = prepare(body, user, model)
+        if model.base.get("arena"):
+            model = await self._arena_pick(user, model)
+        payload = prepare(body, user, model, self.config.get("models.default_params"))
         for stage in self.stages.inlet:
             payload = await stage(payload, user, model)
         return model, payload
+
+    async def _arena_pick(self, user: User, arena: ResolvedModel) -> ResolvedModel:
+        selected = pick(arena.base, await self.registry.visible(user))
+        if selected is None:
+            raise ModelNotFound()
+        model = await self.registry.resolve(user, selected)
+        if model.base.get("arena"):
+            raise ModelNotFound()  # an arena never picks another arena
+        model.selected_model_id = selected
+        return model
 
     async def dispatch_chat(
         self, model: ResolvedModel, payload: Payload

@@ -47,6 +47,13 @@ DEFAULTS: dict[str, Callable[[Settings], Any]] = {
     "ollama.enable": lambda s: s.enable_ollama_api,
     "ollama.base_urls": lambda s: s.ollama_urls,
     "ollama.api_configs": lambda s: {},
+    "ui.default_models": lambda s: s.default_models or None,
+    "ui.default_pinned_models": lambda s: s.default_pinned_models or None,
+    "ui.model_order_list": lambda s: list(s.model_order_list),
+    "models.default_metadata": lambda s: dict(s.default_model_metadata),
+    "models.default_params": lambda s: dict(s.default_model_params),
+    "evaluation.arena.enable": lambda s: s.enable_evaluation_arena_models,
+    "evaluation.arena.models": lambda s: list(s.evaluation_arena_models),
 }
 
 

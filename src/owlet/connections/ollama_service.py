@@ -3,21 +3,19 @@
 from __future__ import annotations
 
 import random
-from contextlib import AsyncExitStack
 from typing import Any
 
-from fastapi.responses import StreamingResponse
 from sqlalchemy.ext.asyncio import AsyncSession
-from starlette.background import BackgroundTask
 
 from owlet.completions.pipeline import SERVER_PARAMS, substitute, template_variables
 from owlet.config.store import ConfigStore
+from owlet.connections.relay import forward
 from owlet.container import Container
-from owlet.core.streams import NDJSON_MEDIA_TYPE, STREAM_HEADERS, ndjson_line
+from owlet.core.streams import NDJSON_MEDIA_TYPE, ndjson_line
 from owlet.errors import AppError, BadRequest, Forbidden, Messages, ServiceUnavailable
 from owlet.models.registry import ModelNotFound, ModelRegistry
 from owlet.providers.connections import Connection, ollama_connections
-from owlet.providers.http import UpstreamUnreachable, body_chunks
+from owlet.providers.http import UpstreamUnreachable
 from owlet.providers.ollama_translate import OPTION_NAMES
 from owlet.tables import User
 
@@ -125,24 +123,15 @@ class OllamaProxy:
         self, conn: Connection, method: str, path: str, body: Any, stream: bool
     ) -> Any:
         """Send to the node; a stream is relayed chunk by chunk as NDJSON (or the node's type)."""
-        if not stream:
-            return await self.upstream.request_json(
-                conn, method, path, json_body=body, expect_json=False
-            )
-        stack = AsyncExitStack()
-        try:
-            response = await stack.enter_async_context(
-                self.upstream.stream(conn, method, path, json_body=body)
-            )
-        except BaseException:
-            await stack.aclose()
-            raise
-        media_type = response.headers.get("content-type", NDJSON_MEDIA_TYPE).split(";")[0]
-        return StreamingResponse(
-            _relay(stack, body_chunks(response)),
-            media_type=media_type,
-            headers=STREAM_HEADERS,
-            background=BackgroundTask(stack.aclose),
+        return await forward(
+            self.upstream,
+            conn,
+            method,
+            path,
+            body,
+            stream=stream,
+            media_type=NDJSON_MEDIA_TYPE,
+            error_frame=lambda message: ndjson_line({"error": message}),
         )
 
     async def version(self, url_idx: int | None) -> dict[str, Any]:
@@ -170,13 +159,3 @@ def _version_key(version: str) -> tuple[int, ...]:
     for piece in version.split("-")[0].split("."):
         parts.append(int(piece) if piece.isdigit() else 0)
     return tuple(parts)
-
-
-async def _relay(stack: AsyncExitStack, chunks: Any) -> Any:
-    try:
-        async for chunk in chunks:
-            yield chunk
-    except UpstreamUnreachable as exc:
-        yield ndjson_line({"error": exc.message})
-    finally:
-        await stack.aclose()

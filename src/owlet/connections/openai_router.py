@@ -6,14 +6,20 @@ import json
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request
+from pydantic import ConfigDict
 
 from owlet.completions.router import Service as CompletionServiceDep
 from owlet.completions.router import respond
 from owlet.completions.schemas import ChatCompletionForm
+from owlet.connections.relay import forward
+from owlet.core.streams import SSE_MEDIA_TYPE, sse_data
+from owlet.core.validation import Form
 from owlet.deps import ConfigDep, ContainerDep, SessionDep, VerifiedUser, end_transaction
 from owlet.errors import BadRequest, Forbidden, Messages, NotFound, ServiceUnavailable
 from owlet.models.registry import ModelNotFound, ModelRegistry
+from owlet.models.schemas import ModelId
 from owlet.providers.connections import openai_connections
+from owlet.providers.gateway import ModelUnavailable, pick_connection
 
 router = APIRouter(prefix="/openai", tags=["openai"])
 
@@ -78,14 +84,59 @@ async def chat_completions(
     try:
         model, payload = await service.prepare_chat(user, body)
     except ModelNotFound:
-        known = {m["id"] for m in await container.catalog.base_models(config)}
-        if form.model in known:
-            raise Forbidden(Messages.MODEL_NOT_FOUND) from None
-        raise NotFound(f"Model '{form.model}' was not found") from None
+        raise await _not_usable(container, config, form.model) from None
     if model.base.get("owned_by") != "openai":
         raise NotFound(f"Model '{form.model}' was not found")
     await end_transaction(session)
-    return respond(await service.dispatch_chat(model, payload))
+    return respond(await service.dispatch_chat(model, payload), model.selected_model_id)
+
+
+async def _not_usable(container: Any, config: Any, model_id: str) -> Exception:
+    """A provider model the caller may not use is 403; an unknown id is 404 (reference §1.7)."""
+    known = {m["id"] for m in await container.catalog.base_models(config)}
+    if model_id in known:
+        return Forbidden(Messages.MODEL_NOT_FOUND)
+    return NotFound(f"Model '{model_id}' was not found")
+
+
+class ResponsesForm(Form):
+    """The Responses API body: `model` is required, everything else goes upstream as sent."""
+
+    model_config = ConfigDict(extra="allow")
+
+    model: ModelId
+
+
+@router.post("/responses")
+async def responses(
+    form: ResponsesForm,
+    user: VerifiedUser,
+    registry: Registry,
+    session: SessionDep,
+    container: ContainerDep,
+    config: ConfigDep,
+) -> Any:
+    """Proxied to the model's connection `{url}/responses`; a stream is relayed as it comes."""
+    _require_enabled(config)
+    try:
+        model = await registry.resolve(user, form.model)
+        conn = pick_connection(config, model.base)
+    except (ModelNotFound, ModelUnavailable):
+        raise await _not_usable(container, config, form.model) from None
+    if conn.kind != "openai":
+        raise NotFound(f"Model '{form.model}' was not found")
+    body = {**form.model_dump(exclude_unset=True), "model": conn.upstream_id(model.base["id"])}
+    await end_transaction(session)
+    return await forward(
+        container.upstream,
+        conn,
+        "POST",
+        "/responses",
+        body,
+        stream=bool(body.get("stream")),
+        media_type=SSE_MEDIA_TYPE,
+        error_frame=lambda message: sse_data({"type": "error", "message": message}),
+    )
 
 
 async def passthrough(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -14,6 +15,7 @@ from owlet.access.service import principal_for
 from owlet.config.store import ConfigStore
 from owlet.container import Container
 from owlet.errors import BadRequest
+from owlet.models.arena import arena_entries, arena_readable
 from owlet.models.records_cache import RESOURCE
 from owlet.tables import AccessGrant, Model, User
 
@@ -41,6 +43,7 @@ class ResolvedModel:
     entry: dict[str, Any]
     base: dict[str, Any]
     chain: list[Model] = field(default_factory=list)  # the requested record first
+    selected_model_id: str | None = None  # set when an arena model picked this one
 
 
 def info_of(record: Model, grants: Sequence[AccessGrant]) -> dict[str, Any]:
@@ -55,6 +58,31 @@ def info_of(record: Model, grants: Sequence[AccessGrant]) -> dict[str, Any]:
         "updated_at": record.updated_at,
         "created_at": record.created_at,
     }
+
+
+def apply_default_metadata(models: list[dict[str, Any]], defaults: dict[str, Any]) -> None:
+    """Fill each model's missing `info.meta` keys; `capabilities` merge key by key (own wins)."""
+    if not defaults:
+        return
+    for entry in models:
+        info = dict(entry.get("info") or {})
+        meta = dict(info.get("meta") or {})
+        for key, value in defaults.items():
+            own = meta.get(key)
+            if key == "capabilities" and isinstance(value, dict):
+                meta[key] = {**value, **(own if isinstance(own, dict) else {})}
+            elif own is None:
+                meta[key] = copy.deepcopy(value)
+        info["meta"] = meta
+        entry["info"] = info
+
+
+def sort_by_order(models: list[dict[str, Any]], order: list[str]) -> list[dict[str, Any]]:
+    """Listed ids first in the listed order, then the rest by name."""
+    if not order:
+        return models
+    index = {model_id: i for i, model_id in enumerate(order)}
+    return sorted(models, key=lambda m: (index.get(m["id"], len(index)), str(m.get("name", ""))))
 
 
 def normalize_tags(entry: dict[str, Any]) -> list[dict[str, str]]:
@@ -93,7 +121,7 @@ class ModelRegistry:
                 continue
             entry["name"] = record.name
             entry["info"] = info_of(record, grants[record.id])
-        models = [m for m in base if m["id"] not in hidden]
+        models = [m for m in base if m["id"] not in hidden] + arena_entries(self.config)
         for record in records.values():
             if record.base_model_id is None or not record.is_active or record.id in by_id:
                 continue
@@ -110,6 +138,7 @@ class ModelRegistry:
                     "info": info_of(record, grants[record.id]),
                 }
             )
+        apply_default_metadata(models, self.config.get("models.default_metadata") or {})
         return models, records
 
     async def _principal(self, user: User) -> Principal:
@@ -136,17 +165,20 @@ class ModelRegistry:
         seen: dict[str, dict[str, Any]] = {}
         for entry in models:
             info = entry.get("info")
-            if filtering and not self._readable(principal, info):
+            if filtering and not self._readable(principal, entry):
                 continue
             if info and isinstance(info.get("meta"), dict):
                 info["meta"] = {k: v for k, v in info["meta"].items() if k != "profile_image_url"}
             entry["tags"] = normalize_tags(entry)
             seen[entry["id"]] = entry  # a later duplicate id wins
-        return list(seen.values())
+        return sort_by_order(list(seen.values()), self.config.get("ui.model_order_list") or [])
 
     @staticmethod
-    def _readable(principal: Principal, info: dict[str, Any] | None) -> bool:
-        if info is None:
+    def _readable(principal: Principal, entry: dict[str, Any]) -> bool:
+        if entry.get("arena"):
+            return arena_readable(principal, entry)
+        info = entry.get("info")
+        if info is None or info.get("id") is None:
             return principal.is_admin  # a provider model without a record: admins only
         grants = [GrantModel.model_validate(g) for g in info.get("access_grants", [])]
         return can_access(principal, info.get("user_id"), grants, "read")
@@ -167,7 +199,7 @@ class ModelRegistry:
             if current["id"] in seen:
                 raise ModelNotFound()  # a cycle of presets
             seen.add(current["id"])
-            if filtering and not self._readable(principal, current.get("info")):
+            if filtering and not self._readable(principal, current):
                 raise ModelNotFound()
             record = records.get(current["id"])
             if record is not None:

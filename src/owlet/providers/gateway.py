@@ -48,9 +48,12 @@ class ChatStream:
     def __init__(self, stack: AsyncExitStack, frames: AsyncIterator[bytes]) -> None:
         self._stack = stack
         self._frames = frames
+        self.prefix: list[bytes] = []  # frames sent before the upstream's (e.g. sources)
 
     async def __aiter__(self) -> AsyncIterator[bytes]:
         try:
+            for frame in self.prefix:
+                yield frame
             async for frame in self._frames:
                 yield frame
         except UpstreamError as exc:
@@ -104,7 +107,8 @@ class Gateway:
                 )
                 _raise_embedded_error(frame)
                 return ollama_translate.chat_response(frame, str(model["id"]))
-            return await self._open(conn, "/api/chat", payload, _ollama_frames(str(model["id"])))
+            relay = _ollama_frames(str(model["id"]), on_chunk)
+            return await self._open(conn, "/api/chat", payload, relay)
         payload = {**body, "model": upstream_id}
         if not stream:
             payload.pop("stream_options", None)
@@ -203,14 +207,18 @@ def _openai_frames(
     return relay
 
 
-def _ollama_frames(model_id: str) -> Callable[[AsyncIterator[bytes]], AsyncIterator[bytes]]:
+def _ollama_frames(
+    model_id: str, on_chunk: ChunkHook | None
+) -> Callable[[AsyncIterator[bytes]], AsyncIterator[bytes]]:
     async def relay(chunks: AsyncIterator[bytes]) -> AsyncIterator[bytes]:
         translator = ollama_translate.ChunkTranslator(model=model_id)
         async for frame in iter_ndjson(chunks):
             if frame.get("error"):
                 raise UpstreamError(502, error_message(frame, "Upstream error"), frame)
             for chunk in translator.feed(frame):
-                yield sse_data(chunk)
+                changed = chunk if on_chunk is None else on_chunk(chunk)
+                if changed is not None:
+                    yield sse_data(changed)
             if frame.get("done"):
                 break
         yield sse_data(DONE)

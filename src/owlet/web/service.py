@@ -43,8 +43,8 @@ def public_config(
         return body
     body.update(
         {
-            "default_models": None,
-            "default_pinned_models": None,
+            "default_models": config.get("ui.default_models"),
+            "default_pinned_models": config.get("ui.default_pinned_models"),
             "default_prompt_suggestions": [],
             "code": {"engine": "", "interpreter_engine": ""},
             "audio": {"tts": {"engine": "", "voice": "", "split_on": ""}, "stt": {"engine": ""}},

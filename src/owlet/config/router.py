@@ -1,0 +1,78 @@
+"""`/api/v1/configs/*`: admin-editable settings that belong to no other feature."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter
+from pydantic import BaseModel, Field, StringConstraints
+
+from owlet.core.validation import Form, JsonObject
+from owlet.deps import AdminUser, ConfigDep, SessionDep
+
+router = APIRouter(prefix="/api/v1/configs", tags=["configs"])
+
+ModelIds = Annotated[str, StringConstraints(max_length=10_000)]
+ModelIdItem = Annotated[str, StringConstraints(min_length=1, max_length=512)]
+
+
+class ModelsConfig(BaseModel):
+    DEFAULT_MODELS: str | None
+    DEFAULT_PINNED_MODELS: str | None
+    MODEL_ORDER_LIST: list[str]
+    DEFAULT_MODEL_METADATA: dict[str, Any]
+    DEFAULT_MODEL_PARAMS: dict[str, Any]
+
+
+class ModelsConfigForm(Form):
+    DEFAULT_MODELS: ModelIds | None = None
+    DEFAULT_PINNED_MODELS: ModelIds | None = None
+    MODEL_ORDER_LIST: list[ModelIdItem] | None = Field(default=None, max_length=10_000)
+    DEFAULT_MODEL_METADATA: JsonObject | None = None
+    DEFAULT_MODEL_PARAMS: JsonObject | None = None
+
+
+# form field -> config key
+_MODELS_KEYS = {
+    "DEFAULT_MODELS": "ui.default_models",
+    "DEFAULT_PINNED_MODELS": "ui.default_pinned_models",
+    "MODEL_ORDER_LIST": "ui.model_order_list",
+    "DEFAULT_MODEL_METADATA": "models.default_metadata",
+    "DEFAULT_MODEL_PARAMS": "models.default_params",
+}
+
+_EMPTY: dict[str, Any] = {
+    "MODEL_ORDER_LIST": [],
+    "DEFAULT_MODEL_METADATA": {},
+    "DEFAULT_MODEL_PARAMS": {},
+}
+
+
+def _models_config(values: dict[str, Any]) -> ModelsConfig:
+    return ModelsConfig(
+        DEFAULT_MODELS=values["ui.default_models"],
+        DEFAULT_PINNED_MODELS=values["ui.default_pinned_models"],
+        MODEL_ORDER_LIST=list(values["ui.model_order_list"] or []),
+        DEFAULT_MODEL_METADATA=dict(values["models.default_metadata"] or {}),
+        DEFAULT_MODEL_PARAMS=dict(values["models.default_params"] or {}),
+    )
+
+
+@router.get("/models", response_model=ModelsConfig)
+async def models_config(_admin: AdminUser, config: ConfigDep) -> ModelsConfig:
+    return _models_config(config.snapshot())
+
+
+@router.post("/models", response_model=ModelsConfig)
+async def update_models_config(
+    form: ModelsConfigForm, _admin: AdminUser, config: ConfigDep, session: SessionDep
+) -> ModelsConfig:
+    """Fields sent replace the stored ones (`null` clears); fields left out are kept."""
+    sent = form.model_dump(exclude_unset=True)
+    values: dict[str, Any] = {}
+    for field_name, key in _MODELS_KEYS.items():
+        if field_name in sent:
+            value = sent[field_name]
+            values[key] = _EMPTY.get(field_name) if value is None else value
+    await config.stage(session, values)
+    return _models_config({**config.snapshot(), **values})

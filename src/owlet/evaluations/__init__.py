@@ -1,0 +1,1 @@
+"""Evaluations: the arena configuration (feedback and leaderboards are not built yet)."""
