@@ -14,7 +14,8 @@ Every reply is scripted from `tokens`; streams send one token per frame, each fr
 the socket as soon as it is produced. Every request is recorded in `requests`.
 
 Faults come from the `fault` attribute (applies to every route) or from the request's model id
-(`fault-500`, `fault-429`, `fault-reset`, `fault-slow`, `fault-garbage` anywhere in the id);
+(`fault-500`, `fault-429`, `fault-reset`, `fault-slow`, `fault-garbage`, `fault-nostream`
+anywhere in the id);
 the model id wins. Fault model ids need not be listed in `models`.
 
     with FakeUpstream(token_delay=0.05) as up:
@@ -50,7 +51,7 @@ __all__ = ["FAULTS", "FakeUpstream", "RecordedRequest", "embedding_for"]
 Wire = Literal["openai", "ollama"]
 Frame = dict[str, Any] | str  # a JSON object, or a raw payload such as "[DONE]"
 
-FAULTS: tuple[str, ...] = ("500", "429", "reset", "slow", "garbage")
+FAULTS: tuple[str, ...] = ("500", "429", "reset", "slow", "garbage", "nostream")
 
 DEFAULT_MODELS: tuple[str, ...] = ("fake-gpt", "fake-llama:latest")
 DEFAULT_TOKENS: tuple[str, ...] = ("Hello", ",", " world", "!")
@@ -553,6 +554,8 @@ class FakeUpstream:
         model = next((str(body[k]) for k in model_keys if body.get(k)), "")
         fault = _fault_in_model(model) or self._fault
         stream = stream_default is not None and bool(body.get("stream", stream_default))
+        if fault == "nostream":
+            stream = False  # a server that ignores `stream: true` and sends one JSON body
         call = _Call(request, wire, body, model, stream, fault)
         if fault in ("500", "429"):
             return self._fault_error(wire, fault)

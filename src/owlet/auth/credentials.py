@@ -74,6 +74,9 @@ async def authenticate(
         identity = await _from_jwt(session, container, credential)
     if _touch(identity.user):
         container.credentials.forget_user(identity.user.id)
+    # End the credential check's transaction (and write a touched `last_active_at`) now, so a
+    # route that next waits on an upstream holds no database connection or lock meanwhile.
+    await session.commit()
     return identity
 
 

@@ -39,7 +39,7 @@ async def _events(stream: ChatStream, model: str) -> AsyncIterator[bytes]:
             if event.data == DONE:
                 break
             chunk = parse_frame(event.data)
-            if "error" in chunk:
+            if chunk.get("error"):
                 message = str((chunk["error"] or {}).get("message", "upstream error"))
                 yield anthropic.encode_event("error", anthropic.error_body(message, "api_error"))
                 return

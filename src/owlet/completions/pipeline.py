@@ -89,7 +89,7 @@ def _merged_params(
     return params
 
 
-def _with_system(messages: list[Any], system: str) -> list[Any]:
+def with_system(messages: list[Any], system: str) -> list[Any]:
     messages = list(messages)
     if messages and isinstance(messages[0], dict) and messages[0].get("role") == "system":
         first = dict(messages[0])
@@ -119,9 +119,7 @@ def prepare(
     system = params.get("system")
     if isinstance(system, str) and system.strip():
         values = template_variables(user, body.get("variables"))
-        payload["messages"] = _with_system(
-            payload.get("messages") or [], substitute(system, values)
-        )
+        payload["messages"] = with_system(payload.get("messages") or [], substitute(system, values))
     payload["model"] = model.entry["id"]
     if not payload.get("stream"):
         payload.pop("stream_options", None)

@@ -19,6 +19,12 @@ class ChatCompletionForm(Form):
     model: ModelName
     messages: list[dict[str, Any]] = Field(default_factory=list, max_length=100_000)
     stream: bool | None = None
+    # Typed so a wrong shape is a 422 here rather than a failure further in.
+    params: dict[str, Any] | None = None
+    variables: dict[str, Any] | None = None
+    options: dict[str, Any] | None = None
+    response_format: dict[str, Any] | None = None
+    stop: str | list[str] | None = None
 
 
 class ChatCompletedForm(Form):

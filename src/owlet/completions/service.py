@@ -9,9 +9,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from owlet.completions.pipeline import Payload, Stages, prepare
 from owlet.config.store import ConfigStore
 from owlet.container import Container
+from owlet.errors import BadRequest
 from owlet.models.arena import pick
 from owlet.models.registry import ModelNotFound, ModelRegistry, ResolvedModel
 from owlet.providers.gateway import ChatStream, ChunkHook, JsonBody, ModelUnavailable
+from owlet.providers.ollama_translate import ShapeError
 from owlet.tables import User
 
 
@@ -73,6 +75,8 @@ class CompletionService:
             )
         except ModelUnavailable as exc:
             raise ModelNotFound() from exc
+        except ShapeError as exc:
+            raise BadRequest(str(exc)) from exc
 
     async def completed(self, user: User, body: Payload) -> Payload:
         await self.registry.resolve(user, str(body["model"]))

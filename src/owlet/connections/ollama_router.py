@@ -5,13 +5,16 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends
-from pydantic import ConfigDict, Field, model_validator
+from pydantic import ConfigDict, Field
 
-from owlet.connections.ollama_service import OllamaProxy
+from owlet.connections.ollama_service import OllamaProxy, Shape
 from owlet.core.validation import Form
 from owlet.deps import AdminUser, ConfigDep, ContainerDep, SessionDep, VerifiedUser, end_transaction
 from owlet.errors import BadRequest
 from owlet.models.schemas import ModelId
+from owlet.providers.catalog import listed_items
+from owlet.providers.gateway import unload as unload_model
+from owlet.providers.ollama_translate import ShapeError
 
 router = APIRouter(prefix="/ollama", tags=["ollama"])
 
@@ -46,12 +49,11 @@ class OllamaForm(Form):
 class OllamaChatForm(OllamaForm):
     messages: list[dict[str, Any]] = Field(default_factory=list)
 
-    @model_validator(mode="after")
-    def _messages_have_content(self) -> OllamaChatForm:
+    def check_messages(self) -> None:
+        """Open WebUI answers 400 (not 422) for a message with neither content nor calls."""
         for message in self.messages:
             if message.get("content") is None and not message.get("tool_calls"):
-                raise ValueError("every message needs `content` or `tool_calls`")
-        return self
+                raise BadRequest("Every message needs `content` or `tool_calls`.")
 
 
 class CopyForm(Form):
@@ -80,8 +82,10 @@ async def running_models(_admin: AdminUser, proxy: Proxy) -> Any:
         return {"models": []}
     models: list[dict[str, Any]] = []
     for idx, conn in proxy.nodes().items():
-        body = await proxy.upstream.request_json(conn, "GET", "/api/ps")
-        for model in (body or {}).get("models", []):
+        body = await proxy.upstream.request_json(
+            conn, "GET", "/api/ps", read_timeout=proxy.list_timeout
+        )
+        for model in listed_items(body, "models"):
             models.append({**model, "urls": [idx]})
     return {"models": models}
 
@@ -101,14 +105,18 @@ async def _model_call(
     url_idx: int | None,
     *,
     stream_default: bool | None,
-    apply: bool = False,
+    shape: Shape | None = None,
 ) -> Any:
+    """Route to a node hosting the model; `shape` says how to apply a custom model's params."""
     conn, upstream_model, params = await proxy.route(user, form.model_name, url_idx)
     body = form.body()
     body.pop("name", None)
     body["model"] = upstream_model
-    if apply:
-        proxy.apply_params(body, params, user)
+    if shape is not None:
+        try:
+            proxy.apply_params(shape, body, params, user)
+        except ShapeError as exc:
+            raise BadRequest(str(exc)) from exc
     await end_transaction(session)
     stream = False if stream_default is None else _streams(form, stream_default)
     return await proxy.forward(conn, "POST", path, body, stream)
@@ -124,7 +132,7 @@ async def generate(
     url_idx: int | None = None,
 ) -> Any:
     return await _model_call(
-        form, user, proxy, session, "/api/generate", url_idx, stream_default=True
+        form, user, proxy, session, "/api/generate", url_idx, stream_default=True, shape="ollama"
     )
 
 
@@ -137,8 +145,9 @@ async def chat(
     session: SessionDep,
     url_idx: int | None = None,
 ) -> Any:
+    form.check_messages()
     return await _model_call(
-        form, user, proxy, session, "/api/chat", url_idx, stream_default=True, apply=True
+        form, user, proxy, session, "/api/chat", url_idx, stream_default=True, shape="ollama"
     )
 
 
@@ -235,11 +244,9 @@ async def unload(form: OllamaForm, admin: AdminUser, proxy: Proxy, session: Sess
         name = form.model_name
     except BadRequest:
         raise BadRequest("Missing name of the model to unload.") from None
-    conn, upstream_model, _params = await proxy.route(admin, name, None)
-    body = {"model": upstream_model, "keep_alive": 0, "prompt": ""}
+    resolved = await proxy.resolve(admin, name)
     await end_transaction(session)
-    await proxy.forward(conn, "POST", "/api/generate", body, False)
-    return {"status": True}
+    return await unload_model(proxy.upstream, proxy.config, resolved.base)  # on every node
 
 
 @router.get("/v1/models")
@@ -255,7 +262,7 @@ async def openai_models(user: VerifiedUser, proxy: Proxy, url_idx: int | None = 
     }
 
 
-def _openai_compatible(path: str) -> Any:
+def _openai_compatible(path: str, shape: Shape | None) -> Any:
     async def endpoint(
         form: OllamaForm,
         user: VerifiedUser,
@@ -263,15 +270,23 @@ def _openai_compatible(path: str) -> Any:
         session: SessionDep,
         url_idx: int | None = None,
     ) -> Any:
-        return await _model_call(form, user, proxy, session, path, url_idx, stream_default=False)
+        return await _model_call(
+            form, user, proxy, session, path, url_idx, stream_default=False, shape=shape
+        )
 
     return endpoint
 
 
-for _path in ("/v1/completions", "/v1/chat/completions", "/v1/embeddings", "/v1/messages",
-              "/v1/responses"):  # fmt: skip
+# Ollama's OpenAI- and Anthropic-style API, with the shape its params and prompt take.
+_V1: dict[str, Shape | None] = {
+    "/v1/completions": "openai",
+    "/v1/chat/completions": "openai",
+    "/v1/embeddings": None,
+    "/v1/messages": "anthropic",
+    "/v1/responses": "responses",
+}
+for _path, _shape in _V1.items():
     _name = "ollama_" + _path.strip("/").replace("/", "_")
-    router.add_api_route(_path, _openai_compatible(_path), methods=["POST"], name=_name)
-    router.add_api_route(
-        _path + "/{url_idx}", _openai_compatible(_path), methods=["POST"], name=_name + "_idx"
-    )
+    _endpoint = _openai_compatible(_path, _shape)
+    router.add_api_route(_path, _endpoint, methods=["POST"], name=_name)
+    router.add_api_route(_path + "/{url_idx}", _endpoint, methods=["POST"], name=_name + "_idx")

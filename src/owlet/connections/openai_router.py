@@ -18,6 +18,7 @@ from owlet.deps import ConfigDep, ContainerDep, SessionDep, VerifiedUser, end_tr
 from owlet.errors import BadRequest, Forbidden, Messages, NotFound, ServiceUnavailable
 from owlet.models.registry import ModelNotFound, ModelRegistry
 from owlet.models.schemas import ModelId
+from owlet.providers.catalog import listed_items
 from owlet.providers.connections import openai_connections
 from owlet.providers.gateway import ModelUnavailable, pick_connection
 
@@ -48,18 +49,30 @@ Registry = Annotated[ModelRegistry, Depends(get_registry)]
 async def models(
     user: VerifiedUser,
     registry: Registry,
+    session: SessionDep,
     container: ContainerDep,
     config: ConfigDep,
     url_idx: int | None = None,
 ) -> Any:
     _require_enabled(config)
-    if url_idx is not None:
-        conns = {c.idx: c for c in openai_connections(config)}
-        if url_idx not in conns:
-            raise BadRequest(f"No OpenAI connection at index {url_idx}")
-        return await container.upstream.request_json(conns[url_idx], "GET", "/models")
     listed = await registry.visible(user) if user.role == "user" else None
     allowed = None if listed is None else {m["id"] for m in listed}
+    await end_transaction(session)
+    if url_idx is not None:
+        conns = {c.idx: c for c in openai_connections(config) if c.enabled}
+        if url_idx not in conns:
+            raise BadRequest(f"No OpenAI connection at index {url_idx}")
+        conn = conns[url_idx]
+        body = await container.upstream.request_json(
+            conn,
+            "GET",
+            "/models",
+            read_timeout=container.settings.aiohttp_client_timeout_model_list,
+        )
+        if allowed is None:
+            return body
+        data = [m for m in listed_items(body, "data") if conn.expose(str(m.get("id"))) in allowed]
+        return {**(body if isinstance(body, dict) else {}), "data": data}
     entries = await container.catalog.base_models(config)
     return {
         "data": [
@@ -142,11 +155,17 @@ async def responses(
 async def passthrough(
     path: str, request: Request, _user: VerifiedUser, container: ContainerDep, config: ConfigDep
 ) -> Any:
-    """Arbitrary upstream paths: off unless ENABLE_OPENAI_API_PASSTHROUGH, as in Open WebUI."""
+    """Arbitrary upstream paths: off unless ENABLE_OPENAI_API_PASSTHROUGH, as in Open WebUI.
+
+    The connection is the one serving the body's `model` (else the first enabled one), and the
+    path must stay below its base URL.
+    """
     if not container.settings.enable_openai_api_passthrough:
         raise Forbidden(PASSTHROUGH_DISABLED)
     _require_enabled(config)
-    conns = openai_connections(config)
+    if any(segment in ("..", ".") for segment in path.split("/")) or "\\" in path:
+        raise BadRequest("The path must stay below the connection's base URL.")
+    conns = [c for c in openai_connections(config) if c.enabled]
     if not conns:
         raise ServiceUnavailable(OPENAI_API_DISABLED)
     raw = await request.body()
@@ -154,8 +173,20 @@ async def passthrough(
         body = json.loads(raw) if raw else None
     except ValueError as exc:
         raise BadRequest("The request body is not valid JSON.") from exc
+    conn = conns[0]
+    if isinstance(body, dict) and isinstance(body.get("model"), str):
+        entries = await container.catalog.base_models(config)
+        entry = next((m for m in entries if m["id"] == body["model"]), None)
+        if entry is not None and entry.get("owned_by") == "openai":
+            conn = next((c for c in conns if c.idx == entry.get("urlIdx")), conn)
+            body = {**body, "model": conn.upstream_id(body["model"])}
+    query = request.url.query
     return await container.upstream.request_json(
-        conns[0], request.method, "/" + path, json_body=body, expect_json=False
+        conn,
+        request.method,
+        "/" + path + (f"?{query}" if query else ""),
+        json_body=body,
+        expect_json=False,
     )
 
 

@@ -108,19 +108,22 @@ class ModelRegistry:
         snapshot = await self.container.model_records.get(self.session)
         records, grants = snapshot.records, snapshot.grants
         by_id = {m["id"]: m for m in base}
-        by_short = {m["id"].split(":", 1)[0]: m for m in base if m.get("owned_by") == "ollama"}
+        by_short: dict[str, list[dict[str, Any]]] = {}
+        for m in base:
+            if m.get("owned_by") == "ollama":
+                by_short.setdefault(m["id"].split(":", 1)[0], []).append(m)
         hidden: set[str] = set()
-        for record in records.values():
+        for record in sorted(records.values(), key=lambda r: r.id in by_id):
             if record.base_model_id is not None:
                 continue
-            entry = by_id.get(record.id) or by_short.get(record.id)
-            if entry is None:
-                continue
-            if not record.is_active:
-                hidden.add(entry["id"])
-                continue
-            entry["name"] = record.name
-            entry["info"] = info_of(record, grants[record.id])
+            # An exact id wins (applied last); an Ollama name without a tag covers each of its tags.
+            matched = [by_id[record.id]] if record.id in by_id else by_short.get(record.id, [])
+            for entry in matched:
+                if not record.is_active:
+                    hidden.add(entry["id"])
+                    continue
+                entry["name"] = record.name
+                entry["info"] = info_of(record, grants[record.id])
         models = [m for m in base if m["id"] not in hidden] + arena_entries(self.config)
         for record in records.values():
             if record.base_model_id is None or not record.is_active or record.id in by_id:
@@ -201,7 +204,7 @@ class ModelRegistry:
             seen.add(current["id"])
             if filtering and not self._readable(principal, current):
                 raise ModelNotFound()
-            record = records.get(current["id"])
+            record = records.get((current.get("info") or {}).get("id") or current["id"])
             if record is not None:
                 chain.append(record)
             if not current.get("preset"):

@@ -100,11 +100,9 @@ class ModelCatalog:
                 body = await self.upstream.request_json(
                     conn, "GET", "/models", read_timeout=self.timeout
                 )
-                raw = [m for m in (body or {}).get("data", []) if isinstance(m, dict)]
+                raw = listed_items(body, "data")
                 if "api.openai.com" in conn.url:
-                    raw = [
-                        m for m in raw if not any(w in str(m.get("id")) for w in _OPENAI_NON_CHAT)
-                    ]
+                    raw = [m for m in raw if not _non_chat(str(m.get("id")))]
             return [_openai_entry(conn, m) for m in raw if m.get("id")]
         if conn.model_ids:
             raw = [{"name": m, "model": m} for m in conn.model_ids]
@@ -112,8 +110,14 @@ class ModelCatalog:
             body = await self.upstream.request_json(
                 conn, "GET", "/api/tags", read_timeout=self.timeout
             )
-            raw = [m for m in (body or {}).get("models", []) if isinstance(m, dict)]
+            raw = listed_items(body, "models")
         return [_ollama_entry(conn, m) for m in raw if m.get("model") or m.get("name")]
+
+
+def listed_items(body: Any, key: str) -> list[dict[str, Any]]:
+    """The objects under `key` of a model-list answer; anything else there is ignored."""
+    items = body.get(key) if isinstance(body, dict) else None
+    return [m for m in items if isinstance(m, dict)] if isinstance(items, list) else []
 
 
 def _non_chat(model_id: str) -> bool:

@@ -18,7 +18,7 @@ from typing import Any
 
 from owlet.config.store import ConfigStore
 from owlet.core.streams import DONE, FrameError, iter_ndjson, iter_sse, parse_frame, sse_data
-from owlet.providers import ollama_translate
+from owlet.providers import ollama_translate, openai_shape
 from owlet.providers.connections import Connection, ollama_connections, openai_connections
 from owlet.providers.http import UpstreamClient, UpstreamError, body_chunks, error_message
 
@@ -105,13 +105,11 @@ class Gateway:
                 frame = await self.upstream.request_json(
                     conn, "POST", "/api/chat", json_body=payload
                 )
-                _raise_embedded_error(frame)
-                return ollama_translate.chat_response(frame, str(model["id"]))
+                return ollama_translate.chat_response(_frame(frame), str(model["id"]))
             relay = _ollama_frames(str(model["id"]), on_chunk)
             return await self._open(conn, "/api/chat", payload, relay)
-        payload = {**body, "model": upstream_id}
+        payload = openai_shape.chat_body(body, upstream_id, conn.url)
         if not stream:
-            payload.pop("stream_options", None)
             raw = await self.upstream.request_raw(
                 conn, "POST", "/chat/completions", json_body=payload
             )
@@ -130,10 +128,13 @@ class Gateway:
             response = await stack.enter_async_context(
                 self.upstream.stream(conn, "POST", path, json_body=payload)
             )
+            chunks = body_chunks(response)
+            if conn.kind == "openai" and _is_json(response.headers.get("content-type")):
+                chunks = _single(await _whole_as_sse(response))
         except BaseException:
             await stack.aclose()
             raise
-        return ChatStream(stack, relay(body_chunks(response)))
+        return ChatStream(stack, relay(chunks))
 
     async def embeddings(
         self, config: ConfigStore, model: dict[str, Any], body: dict[str, Any]
@@ -143,12 +144,12 @@ class Gateway:
         if conn.kind == "ollama":
             payload = ollama_translate.embed_request(body, upstream_id)
             frame = await self.upstream.request_json(conn, "POST", "/api/embed", json_body=payload)
-            _raise_embedded_error(frame)
-            return ollama_translate.embed_response(frame, str(model["id"]))
+            return ollama_translate.embed_response(_frame(frame), str(model["id"]))
         payload = {**body, "model": upstream_id}
-        return dict(
-            await self.upstream.request_json(conn, "POST", "/embeddings", json_body=payload)
-        )
+        answer = await self.upstream.request_json(conn, "POST", "/embeddings", json_body=payload)
+        if not isinstance(answer, dict):
+            raise UpstreamError(502, "Invalid response from upstream")
+        return answer
 
 
 async def unload(upstream: UpstreamClient, config: ConfigStore, model: dict[str, Any]) -> Any:
@@ -180,9 +181,34 @@ async def unload(upstream: UpstreamClient, config: ConfigStore, model: dict[str,
     return await upstream.request_json(root, "POST", "/models/unload", json_body=body)
 
 
-def _raise_embedded_error(frame: Any) -> None:
-    if isinstance(frame, dict) and frame.get("error"):
+def _is_json(content_type: str | None) -> bool:
+    return (content_type or "").split(";")[0].strip().lower() == "application/json"
+
+
+async def _whole_as_sse(response: Any) -> bytes:
+    """A server that ignored `stream: true` and sent one JSON body, as the SSE it would send."""
+    raw = b"".join([chunk async for chunk in body_chunks(response)])
+    try:
+        completion = json.loads(raw)
+    except ValueError as exc:
+        raise UpstreamError(502, "Upstream sent a response that is not JSON") from exc
+    if isinstance(completion, dict) and completion.get("error"):
+        raise UpstreamError(502, error_message(completion, "Upstream error"), completion)
+    frames = [sse_data(c) for c in openai_shape.completion_as_chunks(completion)]
+    return b"".join(frames) + sse_data(DONE)
+
+
+async def _single(data: bytes) -> AsyncIterator[bytes]:
+    yield data
+
+
+def _frame(frame: Any) -> dict[str, Any]:
+    """An Ollama JSON answer, or the error it carries (or a 502 when it is no object)."""
+    if not isinstance(frame, dict):
+        raise UpstreamError(502, "Invalid response from upstream")
+    if frame.get("error"):
         raise UpstreamError(400, error_message(frame, "Upstream error"), frame)
+    return frame
 
 
 def _openai_frames(

@@ -22,24 +22,62 @@ OPTION_NAMES = {
     "presence_penalty": "presence_penalty",
     "repeat_penalty": "repeat_penalty",
     "num_ctx": "num_ctx",
+    # Ollama's own option names, accepted as stored model params or top-level keys.
+    "num_predict": "num_predict",
+    "num_keep": "num_keep",
+    "num_batch": "num_batch",
+    "num_gpu": "num_gpu",
+    "num_thread": "num_thread",
+    "repeat_last_n": "repeat_last_n",
+    "typical_p": "typical_p",
+    "tfs_z": "tfs_z",
+    "mirostat": "mirostat",
+    "mirostat_eta": "mirostat_eta",
+    "mirostat_tau": "mirostat_tau",
+    "use_mmap": "use_mmap",
+    "use_mlock": "use_mlock",
 }
 # OpenAI-only keys with no Ollama meaning.
 _DROPPED = {"stream_options", "n", "logit_bias", "user", "parallel_tool_calls", "tool_choice"}
 _HANDLED = {"model", "messages", "stream", "response_format", "tools", "options"}
 
 
+class ShapeError(ValueError):
+    """A request field has a shape the translation cannot use (the client gets a 400)."""
+
+
+def options_of(value: Any) -> dict[str, Any]:
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        raise ShapeError("`options` must be an object")
+    return dict(value)
+
+
+def ollama_option(key: str, value: Any) -> tuple[str, Any]:
+    """An OpenAI-named param as Ollama's option (`stop` is always a list there)."""
+    if key == "stop" and isinstance(value, str):
+        value = [value]
+    return OPTION_NAMES.get(key, key), value
+
+
 def chat_request(body: dict[str, Any], upstream_model: str) -> dict[str, Any]:
     """An OpenAI chat body as an Ollama `/api/chat` body. Unknown keys pass through."""
-    options = dict(body.get("options") or {})
+    options = options_of(body.get("options"))
+    raw_messages = body.get("messages") or []
+    if not isinstance(raw_messages, list) or not all(isinstance(m, dict) for m in raw_messages):
+        raise ShapeError("`messages` must be a list of objects")
+    tool_names = _tool_names(raw_messages)
     payload: dict[str, Any] = {
         "model": upstream_model,
-        "messages": [_message(m) for m in body.get("messages") or []],
+        "messages": [_message(m, tool_names) for m in raw_messages],
         "stream": bool(body.get("stream", False)),
     }
     for key, value in body.items():
         if key in OPTION_NAMES:
             if value is not None:
-                options[OPTION_NAMES[key]] = value
+                name, value = ollama_option(key, value)
+                options[name] = value
         elif key not in _HANDLED and key not in _DROPPED:
             payload[key] = value
     if options:
@@ -49,13 +87,38 @@ def chat_request(body: dict[str, Any], upstream_model: str) -> dict[str, Any]:
         if response_format.get("type") == "json_object":
             payload["format"] = "json"
         elif response_format.get("type") == "json_schema":
-            payload["format"] = (response_format.get("json_schema") or {}).get("schema", "json")
+            schema = response_format.get("json_schema")
+            payload["format"] = schema.get("schema", "json") if isinstance(schema, dict) else "json"
     if body.get("tools"):
         payload["tools"] = body["tools"]
     return payload
 
 
-def _message(message: dict[str, Any]) -> dict[str, Any]:
+def _tool_names(messages: list[dict[str, Any]]) -> dict[str, str]:
+    """Tool-call id -> function name, from the assistant messages that made the calls."""
+    names = {}
+    for message in messages:
+        for call in _tool_call_list(message):
+            function = call.get("function")
+            if isinstance(call.get("id"), str) and isinstance(function, dict):
+                names[call["id"]] = str(function.get("name", ""))
+    return names
+
+
+def _tool_call_list(message: dict[str, Any]) -> list[dict[str, Any]]:
+    calls = message.get("tool_calls")
+    return [c for c in calls if isinstance(c, dict)] if isinstance(calls, list) else []
+
+
+def _image_url(part: dict[str, Any]) -> str:
+    image = part.get("image_url")
+    url = image.get("url", "") if isinstance(image, dict) else image
+    url = url if isinstance(url, str) else ""
+    # Ollama takes bare base64; a data URI loses its header.
+    return url.split(",", 1)[1] if url.startswith("data:") and "," in url else url
+
+
+def _message(message: dict[str, Any], tool_names: dict[str, str]) -> dict[str, Any]:
     out: dict[str, Any] = {"role": message.get("role", "user")}
     content = message.get("content")
     if isinstance(content, list):
@@ -66,40 +129,44 @@ def _message(message: dict[str, Any]) -> dict[str, Any]:
             if part.get("type") == "text":
                 texts.append(str(part.get("text", "")))
             elif part.get("type") == "image_url":
-                url = str((part.get("image_url") or {}).get("url", ""))
-                # Ollama takes bare base64; a data URI loses its header.
-                images.append(url.split(",", 1)[1] if url.startswith("data:") else url)
+                images.append(_image_url(part))
         out["content"] = "\n".join(texts)
         if images:
             out["images"] = images
     else:
         out["content"] = content if content is not None else ""
-    if message.get("tool_calls"):
-        out["tool_calls"] = [_tool_call_to_ollama(c) for c in message["tool_calls"]]
-    if message.get("role") == "tool" and message.get("name"):
-        out["tool_name"] = message["name"]
+    calls = _tool_call_list(message)
+    if calls:
+        out["tool_calls"] = [_tool_call_to_ollama(c) for c in calls]
+    if message.get("role") == "tool":
+        name = message.get("name") or tool_names.get(str(message.get("tool_call_id")))
+        if name:
+            out["tool_name"] = name
     return out
 
 
 def _tool_call_to_ollama(call: dict[str, Any]) -> dict[str, Any]:
-    function = dict(call.get("function") or {})
+    raw = call.get("function")
+    function = dict(raw) if isinstance(raw, dict) else {}
     arguments = function.get("arguments")
     if isinstance(arguments, str):
         try:
-            function["arguments"] = json.loads(arguments) if arguments else {}
+            arguments = json.loads(arguments) if arguments else {}
         except ValueError:
-            function["arguments"] = {}
+            arguments = {}
+    function["arguments"] = arguments if isinstance(arguments, dict) else {}
     return {"function": function}
 
 
-def _tool_calls_to_openai(calls: list[dict[str, Any]]) -> list[dict[str, Any]]:
+def _tool_calls_to_openai(calls: list[Any], first_index: int = 0) -> list[dict[str, Any]]:
     result = []
-    for index, call in enumerate(calls):
-        function = call.get("function") or {}
+    for index, call in enumerate(c for c in calls if isinstance(c, dict)):
+        raw = call.get("function")
+        function: dict[str, Any] = raw if isinstance(raw, dict) else {}
         arguments = function.get("arguments", {})
         result.append(
             {
-                "index": index,
+                "index": first_index + index,
                 "id": call.get("id") or f"call_{uuid.uuid4().hex[:24]}",
                 "type": "function",
                 "function": {
@@ -127,6 +194,11 @@ def _finish_reason(frame: dict[str, Any], saw_tool_calls: bool) -> str:
     return "length" if frame.get("done_reason") == "length" else "stop"
 
 
+def _message_of(frame: dict[str, Any]) -> dict[str, Any]:
+    message = frame.get("message")
+    return message if isinstance(message, dict) else {}
+
+
 @dataclass
 class ChunkTranslator:
     """Ollama `/api/chat` stream frames to OpenAI `chat.completion.chunk` objects."""
@@ -135,7 +207,7 @@ class ChunkTranslator:
     id: str = field(default_factory=lambda: f"chatcmpl-{uuid.uuid4().hex}")
     created: int = field(default_factory=lambda: int(time.time()))
     started: bool = False
-    saw_tool_calls: bool = False
+    tool_calls: int = 0  # so far: each call in a stream gets the next index
 
     def _chunk(self, delta: dict[str, Any], finish: str | None) -> dict[str, Any]:
         return {
@@ -147,7 +219,7 @@ class ChunkTranslator:
         }
 
     def feed(self, frame: dict[str, Any]) -> list[dict[str, Any]]:
-        message = frame.get("message") or {}
+        message = _message_of(frame)
         delta: dict[str, Any] = {}
         if not self.started:
             delta["role"] = "assistant"
@@ -158,14 +230,15 @@ class ChunkTranslator:
         thinking = message.get("thinking")
         if thinking:
             delta["reasoning_content"] = thinking
-        if message.get("tool_calls"):
-            self.saw_tool_calls = True
-            delta["tool_calls"] = _tool_calls_to_openai(message["tool_calls"])
+        calls = message.get("tool_calls")
+        if isinstance(calls, list) and calls:
+            delta["tool_calls"] = _tool_calls_to_openai(calls, self.tool_calls)
+            self.tool_calls += len(delta["tool_calls"])
         chunks = []
         if delta:
             chunks.append(self._chunk(delta, None))
         if frame.get("done"):
-            final = self._chunk({}, _finish_reason(frame, self.saw_tool_calls))
+            final = self._chunk({}, _finish_reason(frame, self.tool_calls > 0))
             final["usage"] = usage(frame)
             chunks.append(final)
         return chunks
@@ -173,11 +246,12 @@ class ChunkTranslator:
 
 def chat_response(frame: dict[str, Any], model: str) -> dict[str, Any]:
     """A non-streamed Ollama chat answer as an OpenAI `chat.completion`."""
-    message = frame.get("message") or {}
+    message = _message_of(frame)
     out: dict[str, Any] = {"role": "assistant", "content": message.get("content", "")}
     if message.get("thinking"):
         out["reasoning_content"] = message["thinking"]
-    calls = message.get("tool_calls") or []
+    calls = message.get("tool_calls")
+    calls = calls if isinstance(calls, list) else []
     if calls:
         out["tool_calls"] = [
             {k: v for k, v in c.items() if k != "index"} for c in _tool_calls_to_openai(calls)
