@@ -22,6 +22,7 @@ from owlet.models.records_cache import ModelRecordCache
 from owlet.providers.catalog import ModelCatalog
 from owlet.providers.gateway import Gateway
 from owlet.providers.http import UpstreamClient
+from owlet.providers.transport import LazyAiohttpTransport
 from owlet.settings import Settings
 
 if TYPE_CHECKING:
@@ -70,11 +71,9 @@ class Container:
         revocations: RevocationStore = (
             RedisRevocations(redis, settings.redis_key_prefix) if redis else DatabaseRevocations()
         )
-        # One client for every upstream call; no pool cap, so thousands of streams can be open.
+        # One client for every upstream call, over aiohttp's pool (see providers/transport.py).
         http = httpx.AsyncClient(
-            limits=httpx.Limits(max_connections=None, max_keepalive_connections=256),
-            follow_redirects=False,
-            trust_env=False,
+            transport=LazyAiohttpTransport(), follow_redirects=False, trust_env=False
         )
         upstream = UpstreamClient(http, settings.aiohttp_client_timeout)
         return cls(

@@ -11,11 +11,18 @@ from fastapi import APIRouter, Request
 from fastapi.responses import StreamingResponse
 from starlette.background import BackgroundTask
 
-from owlet.completions.router import Service
+from owlet.completions.router import Service, service_for
 from owlet.completions.schemas import ChatCompletionForm
 from owlet.core.streams import DONE, SSE_MEDIA_TYPE, STREAM_HEADERS, iter_sse, parse_frame
 from owlet.core.validation import check_json
-from owlet.deps import ConfigDep, ContainerDep, SessionDep, VerifiedUser, end_transaction
+from owlet.deps import (
+    ConfigDep,
+    ContainerDep,
+    SessionDep,
+    VerifiedCall,
+    VerifiedUser,
+    end_transaction,
+)
 from owlet.errors import AppError, BadRequest, Messages, NotFound
 from owlet.models.registry import ModelNotFound
 from owlet.providers import anthropic
@@ -95,12 +102,10 @@ async def _messages(request: Request, user: Any, service: Any, session: Any) -> 
 
 @router.post("/api/v1/messages")
 @router.post("/api/message")
-async def messages(
-    request: Request, user: VerifiedUser, service: Service, session: SessionDep
-) -> Any:
+async def messages(request: Request, call: VerifiedCall) -> Any:
     """Authenticated by `Authorization: Bearer` or `x-api-key`, like Anthropic's own API."""
     try:
-        return await _messages(request, user, service, session)
+        return await _messages(request, call.user, service_for(call), call.session)
     except AnthropicError:
         raise
     except AppError as exc:

@@ -11,7 +11,15 @@ from starlette.background import BackgroundTask
 from owlet.completions.schemas import ChatCompletedForm, ChatCompletionForm, EmbeddingsForm
 from owlet.completions.service import CompletionService
 from owlet.core.streams import SSE_MEDIA_TYPE, STREAM_HEADERS, sse_data
-from owlet.deps import ConfigDep, ContainerDep, SessionDep, VerifiedUser, end_transaction
+from owlet.deps import (
+    Call,
+    ConfigDep,
+    ContainerDep,
+    SessionDep,
+    VerifiedCall,
+    VerifiedUser,
+    end_transaction,
+)
 from owlet.providers.gateway import ChatStream, JsonBody
 
 router = APIRouter(tags=["chat"])
@@ -25,6 +33,12 @@ async def get_service(
 
 Service = Annotated[CompletionService, Depends(get_service)]
 
+
+def service_for(call: Call) -> CompletionService:
+    """The service for a hot route that took its context as one `VerifiedCall` dependency."""
+    return CompletionService(call.session, call.container, call.config, call.container.stages)
+
+
 STREAM_RESPONSE: dict[int | str, dict[str, Any]] = {
     200: {
         "description": "A chat.completion object, or an SSE stream of chat.completion.chunk",
@@ -35,11 +49,10 @@ STREAM_RESPONSE: dict[int | str, dict[str, Any]] = {
 
 @router.post("/api/chat/completions", responses=STREAM_RESPONSE)
 @router.post("/api/v1/chat/completions", responses=STREAM_RESPONSE)
-async def chat_completions(
-    form: ChatCompletionForm, user: VerifiedUser, service: Service, session: SessionDep
-) -> Any:
-    model, payload = await service.prepare_chat(user, form.model_dump(exclude_unset=True))
-    await end_transaction(session)  # no database connection is held while the model answers
+async def chat_completions(form: ChatCompletionForm, call: VerifiedCall) -> Any:
+    service = service_for(call)
+    model, payload = await service.prepare_chat(call.user, form.model_dump(exclude_unset=True))
+    await end_transaction(call.session)  # no database connection is held while the model answers
     return respond(await service.dispatch_chat(model, payload), model.selected_model_id)
 
 
@@ -75,10 +88,9 @@ async def chat_completed(form: ChatCompletedForm, user: VerifiedUser, service: S
 
 @router.post("/api/embeddings")
 @router.post("/api/v1/embeddings")
-async def embeddings(
-    form: EmbeddingsForm, user: VerifiedUser, service: Service, session: SessionDep
-) -> Any:
+async def embeddings(form: EmbeddingsForm, call: VerifiedCall) -> Any:
+    service = service_for(call)
     body = form.model_dump(exclude_unset=True)
-    model = await service.prepare_embeddings(user, body)
-    await end_transaction(session)
+    model = await service.prepare_embeddings(call.user, body)
+    await end_transaction(call.session)
     return JSONResponse(await service.dispatch_embeddings(model, body))

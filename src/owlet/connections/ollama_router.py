@@ -9,7 +9,16 @@ from pydantic import ConfigDict, Field
 
 from owlet.connections.ollama_service import OllamaProxy, Shape
 from owlet.core.validation import Form
-from owlet.deps import AdminUser, ConfigDep, ContainerDep, SessionDep, VerifiedUser, end_transaction
+from owlet.deps import (
+    AdminUser,
+    Call,
+    ConfigDep,
+    ContainerDep,
+    SessionDep,
+    VerifiedCall,
+    VerifiedUser,
+    end_transaction,
+)
 from owlet.errors import BadRequest
 from owlet.models.schemas import ModelId
 from owlet.providers.catalog import listed_items
@@ -21,6 +30,11 @@ router = APIRouter(prefix="/ollama", tags=["ollama"])
 
 async def get_proxy(session: SessionDep, container: ContainerDep, config: ConfigDep) -> OllamaProxy:
     return OllamaProxy(session, container, config)
+
+
+def proxy_for(call: Call) -> OllamaProxy:
+    """The proxy for a hot route that took its context as one `VerifiedCall` dependency."""
+    return OllamaProxy(call.session, call.container, call.config)
 
 
 Proxy = Annotated[OllamaProxy, Depends(get_proxy)]
@@ -126,11 +140,10 @@ async def _model_call(
 @router.post("/api/generate/{url_idx}")
 async def generate(
     form: OllamaForm,
-    user: VerifiedUser,
-    proxy: Proxy,
-    session: SessionDep,
+    call: VerifiedCall,
     url_idx: int | None = None,
 ) -> Any:
+    user, proxy, session = call.user, proxy_for(call), call.session
     return await _model_call(
         form, user, proxy, session, "/api/generate", url_idx, stream_default=True, shape="ollama"
     )
@@ -140,11 +153,10 @@ async def generate(
 @router.post("/api/chat/{url_idx}")
 async def chat(
     form: OllamaChatForm,
-    user: VerifiedUser,
-    proxy: Proxy,
-    session: SessionDep,
+    call: VerifiedCall,
     url_idx: int | None = None,
 ) -> Any:
+    user, proxy, session = call.user, proxy_for(call), call.session
     form.check_messages()
     return await _model_call(
         form, user, proxy, session, "/api/chat", url_idx, stream_default=True, shape="ollama"
@@ -155,11 +167,10 @@ async def chat(
 @router.post("/api/embed/{url_idx}")
 async def embed(
     form: OllamaForm,
-    user: VerifiedUser,
-    proxy: Proxy,
-    session: SessionDep,
+    call: VerifiedCall,
     url_idx: int | None = None,
 ) -> Any:
+    user, proxy, session = call.user, proxy_for(call), call.session
     return await _model_call(form, user, proxy, session, "/api/embed", url_idx, stream_default=None)
 
 
@@ -167,19 +178,20 @@ async def embed(
 @router.post("/api/embeddings/{url_idx}")
 async def embeddings(
     form: OllamaForm,
-    user: VerifiedUser,
-    proxy: Proxy,
-    session: SessionDep,
+    call: VerifiedCall,
     url_idx: int | None = None,
 ) -> Any:
+    user, proxy, session = call.user, proxy_for(call), call.session
     return await _model_call(
         form, user, proxy, session, "/api/embeddings", url_idx, stream_default=None
     )
 
 
 @router.post("/api/show")
-async def show(form: OllamaForm, user: VerifiedUser, proxy: Proxy, session: SessionDep) -> Any:
-    return await _model_call(form, user, proxy, session, "/api/show", None, stream_default=None)
+async def show(form: OllamaForm, call: VerifiedCall) -> Any:
+    return await _model_call(
+        form, call.user, proxy_for(call), call.session, "/api/show", None, stream_default=None
+    )
 
 
 async def _admin_call(
@@ -263,15 +275,10 @@ async def openai_models(user: VerifiedUser, proxy: Proxy, url_idx: int | None = 
 
 
 def _openai_compatible(path: str, shape: Shape | None) -> Any:
-    async def endpoint(
-        form: OllamaForm,
-        user: VerifiedUser,
-        proxy: Proxy,
-        session: SessionDep,
-        url_idx: int | None = None,
-    ) -> Any:
+    async def endpoint(form: OllamaForm, call: VerifiedCall, url_idx: int | None = None) -> Any:
+        proxy = proxy_for(call)
         return await _model_call(
-            form, user, proxy, session, path, url_idx, stream_default=False, shape=shape
+            form, call.user, proxy, call.session, path, url_idx, stream_default=False, shape=shape
         )
 
     return endpoint

@@ -58,6 +58,24 @@ def _decode(raw: bytes) -> Any:
         return raw.decode("utf-8", "replace")
 
 
+def _timed_out(exc: httpx.HTTPError) -> bool:
+    """A real timeout, as opposed to a refused, reset or closed connection.
+
+    The aiohttp transport reports every connection failure as an httpx timeout; the
+    aiohttp error it chains tells them apart (its timeouts are `TimeoutError`s).
+    """
+    cause = exc.__cause__
+    if cause is not None and type(cause).__module__.startswith("aiohttp"):
+        return isinstance(cause, TimeoutError)
+    return isinstance(exc, httpx.TimeoutException)
+
+
+def _unreachable(exc: httpx.HTTPError) -> UpstreamUnreachable:
+    if _timed_out(exc):
+        return UpstreamUnreachable("Upstream timed out", status=504)
+    return UpstreamUnreachable()
+
+
 def _raise_for(response: httpx.Response, raw: bytes) -> None:
     if response.status_code >= 400:
         body = _decode(raw)
@@ -93,10 +111,8 @@ class UpstreamClient:
                 headers=conn.headers(),
                 timeout=self._timeout(read_timeout),
             )
-        except httpx.TimeoutException as exc:
-            raise UpstreamUnreachable("Upstream timed out", status=504) from exc
         except httpx.HTTPError as exc:
-            raise UpstreamUnreachable() from exc
+            raise _unreachable(exc) from exc
         _raise_for(response, response.content)
         if not expect_json:
             return _decode(response.content) if response.content else None
@@ -114,10 +130,8 @@ class UpstreamClient:
                 method, conn.url + path, json=json_body, headers=conn.headers(),
                 timeout=self._timeout(None),
             )  # fmt: skip
-        except httpx.TimeoutException as exc:
-            raise UpstreamUnreachable("Upstream timed out", status=504) from exc
         except httpx.HTTPError as exc:
-            raise UpstreamUnreachable() from exc
+            raise _unreachable(exc) from exc
         _raise_for(response, response.content)
         try:
             json.loads(response.content)
@@ -139,16 +153,14 @@ class UpstreamClient:
         )
         try:
             response = await self.client.send(request, stream=True)
-        except httpx.TimeoutException as exc:
-            raise UpstreamUnreachable("Upstream timed out", status=504) from exc
         except httpx.HTTPError as exc:
-            raise UpstreamUnreachable() from exc
+            raise _unreachable(exc) from exc
         try:
             if response.status_code >= 400:
                 try:
                     raw = await response.aread()
                 except httpx.HTTPError as exc:
-                    raise UpstreamUnreachable() from exc
+                    raise _unreachable(exc) from exc
                 _raise_for(response, raw)
             yield response
         finally:
@@ -160,7 +172,7 @@ async def body_chunks(response: httpx.Response) -> AsyncIterator[bytes]:
     try:
         async for chunk in response.aiter_bytes():
             yield chunk
-    except httpx.TimeoutException as exc:
-        raise UpstreamUnreachable("Upstream timed out mid-stream", status=504) from exc
     except httpx.HTTPError as exc:
+        if _timed_out(exc):
+            raise UpstreamUnreachable("Upstream timed out mid-stream", status=504) from exc
         raise UpstreamUnreachable("Upstream closed the stream unexpectedly") from exc
