@@ -14,6 +14,7 @@ Roles:
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass
 from typing import Any
 
@@ -83,6 +84,69 @@ ACCESS: dict[tuple[str, str], str] = {
     ("GET", "/api/models/base"): "admin",
     ("POST", "/api/models/unload"): "admin",
     ("POST", "/api/v1/models/sync"): "admin",
+    # chats: another user's chat answers 404 (tests/chats/test_ownership.py), so "verified"
+    **{
+        (method, "/api/v1/chats" + path): "verified"
+        for method, path in (
+            ("GET", "/"),
+            ("GET", "/list"),
+            ("POST", "/new"),
+            ("POST", "/import"),
+            ("GET", "/search"),
+            ("GET", "/folder/{folder_id}"),
+            ("GET", "/folder/{folder_id}/list"),
+            ("GET", "/pinned"),
+            ("GET", "/all"),
+            ("GET", "/all/archived"),
+            ("GET", "/all/tags"),
+            ("GET", "/archived"),
+            ("GET", "/archived/count"),
+            ("POST", "/archive/all"),
+            ("POST", "/unarchive/all"),
+            ("DELETE", "/share/all"),
+            ("GET", "/shared"),
+            ("POST", "/tags"),
+            ("DELETE", "/"),
+            ("POST", "/shared/{chat_id}/access/update"),
+            ("GET", "/shared/{chat_id}/access"),
+            ("GET", "/{chat_id}"),
+            ("POST", "/{chat_id}"),
+            ("DELETE", "/{chat_id}"),
+            ("GET", "/{chat_id}/pinned"),
+            ("POST", "/{chat_id}/pin"),
+            ("POST", "/{chat_id}/archive"),
+            ("POST", "/{chat_id}/fork"),
+            ("POST", "/{chat_id}/clone"),
+            ("POST", "/{chat_id}/clone/shared"),
+            ("POST", "/{chat_id}/share"),
+            ("DELETE", "/{chat_id}/share"),
+            ("POST", "/{chat_id}/folder"),
+            ("GET", "/{chat_id}/tags"),
+            ("POST", "/{chat_id}/tags"),
+            ("DELETE", "/{chat_id}/tags"),
+            ("POST", "/{chat_id}/messages/{message_id}"),
+            ("DELETE", "/{chat_id}/messages/{message_id}"),
+        )
+    },
+    ("GET", "/api/v1/chats/share/{share_id}"): "public",
+    ("POST", "/api/v1/folders/{folder_id}/access/update"): "workspace",  # sharing.folders
+    ("GET", "/api/v1/chats/all/db"): "admin",
+    ("GET", "/api/v1/chats/list/user/{user_id}"): "admin",
+    **{
+        (method, "/api/v1/folders" + path): "verified"
+        for method, path in (
+            ("GET", "/"),
+            ("POST", "/"),
+            ("GET", "/shared"),
+            ("GET", "/{folder_id}"),
+            ("POST", "/{folder_id}/update"),
+            ("POST", "/{folder_id}/update/parent"),
+            ("POST", "/{folder_id}/update/expanded"),
+            ("GET", "/{folder_id}/shared/chats"),
+            ("POST", "/{folder_id}/read"),
+            ("DELETE", "/{folder_id}"),
+        )
+    },
     ("POST", "/openai/responses"): "verified",
     ("POST", "/api/v1/messages/count_tokens"): "verified",
     ("POST", "/api/message/count_tokens"): "verified",
@@ -211,7 +275,9 @@ async def build_world(client: httpx.AsyncClient) -> tuple[World, dict[str, dict[
         headers=headers,
         json={"user_ids": [user["id"]]},
     )
-    world = World(client, admin, user, {"user_id": user["id"], "group_id": group["id"]}, defaults)
+    ids = {"user_id": user["id"], "group_id": group["id"]}
+    ids.update(await _chat_world(client, user["token"]))
+    world = World(client, admin, user, ids, defaults)
     callers = {
         "anonymous": {},
         "restricted_key": bearer(key["api_key"]),
@@ -227,9 +293,33 @@ async def build_world(client: httpx.AsyncClient) -> tuple[World, dict[str, dict[
     }
 
 
+async def _chat_world(client: httpx.AsyncClient, token: str) -> dict[str, str]:
+    """A shared chat with one message inside a folder, all belonging to `token`'s user."""
+    headers = bearer(token)
+    name = f"F-{uuid.uuid4().hex[:8]}"
+    folder = (await client.post("/api/v1/folders/", headers=headers, json={"name": name})).json()
+    message = {"id": "m1", "parentId": None, "role": "user", "content": "hi", "timestamp": 1}
+    chat = {"title": "T", "history": {"currentId": "m1", "messages": {"m1": message}}}
+    made = await client.post(
+        "/api/v1/chats/new", headers=headers, json={"chat": chat, "folder_id": folder["id"]}
+    )
+    share = await client.post(f"/api/v1/chats/{made.json()['id']}/share", headers=headers)
+    return {
+        "chat_id": made.json()["id"],
+        "folder_id": folder["id"],
+        "message_id": "m1",
+        "share_id": share.json()["share_id"],
+    }
+
+
 async def _sacrificial(world: World, path: str) -> str:
     """Destructive admin routes act on a throw-away object, not the shared fixtures."""
     headers = bearer(world.token(world.admin["id"]))
+    if "{chat_id}" in path or "{folder_id}" in path:
+        own = await _chat_world(world.client, world.token(world.admin["id"]))
+        for name, value in own.items():
+            path = path.replace("{" + name + "}", value)
+        return path
     if "{user_id}" in path:
         victim = await add_user(world.client, world.admin["token"], f"V{len(path)}x")
         return path.replace("{user_id}", victim["id"])

@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from owlet.auth.router import router as auths
+from owlet.chats.router import router as chats
 from owlet.completions.anthropic_router import router as anthropic
 from owlet.completions.router import router as completions
 from owlet.config.router import router as configs
@@ -12,6 +13,7 @@ from owlet.connections.config_router import router as connections
 from owlet.connections.ollama_router import router as ollama
 from owlet.connections.openai_router import router as openai
 from owlet.evaluations.router import router as evaluations
+from owlet.folders.router import router as folders
 from owlet.groups.router import router as groups
 from owlet.models.router import records as model_records
 from owlet.models.router import router as models
@@ -30,6 +32,8 @@ router.include_router(models)
 router.include_router(model_records)
 router.include_router(connections)
 router.include_router(anthropic)
+router.include_router(chats)
+router.include_router(folders)
 router.include_router(configs)
 router.include_router(evaluations)
 # Last: its catch-all `/openai/{path}` must not shadow `/openai/config`.

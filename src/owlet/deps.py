@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from owlet.auth.credentials import Identity, authenticate
 from owlet.config.store import ConfigStore
 from owlet.container import Container
-from owlet.errors import Forbidden, Messages
+from owlet.errors import Forbidden, Messages, Unauthorized
 from owlet.tables import User
 
 
@@ -59,6 +59,23 @@ async def current_identity(
 
 
 CurrentIdentity = Annotated[Identity, Depends(current_identity)]
+
+
+async def optional_user(
+    request: Request, session: SessionDep, container: ContainerDep, config: ConfigDep
+) -> User | None:
+    """The caller when a usable credential came with the request, else None (anonymous).
+
+    A credential refused here (expired, revoked, or a key restricted from this path) makes
+    the request anonymous, as no credential would.
+    """
+    try:
+        return (await authenticate(request, session, container, config)).user
+    except (Unauthorized, Forbidden):
+        return None
+
+
+OptionalUser = Annotated[User | None, Depends(optional_user)]
 
 
 async def current_user(identity: CurrentIdentity) -> User:

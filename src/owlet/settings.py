@@ -125,6 +125,8 @@ class Settings(BaseSettings):
     credential_cache_ttl: float = Field(default=1.0, ge=0, le=60)
     bypass_model_access_control: bool = False
     bypass_admin_access_control: bool = True
+    enable_admin_chat_access: bool = True  # admins may read other users' chats
+    enable_admin_export: bool = True  # admins may export every chat (/api/v1/chats/all/db)
     # The model list (first values of the admin config at /api/v1/configs/models); JSON in env
     default_models: str = ""
     default_pinned_models: str = ""

@@ -4,6 +4,7 @@ from owlet.tables.access_grant import AccessGrant
 from owlet.tables.api_key import ApiKey
 from owlet.tables.auth import Auth
 from owlet.tables.base import Base
+from owlet.tables.chat import Chat, ChatMessage, ChatTag, Folder, SharedChat, Tag
 from owlet.tables.config import ConfigEntry
 from owlet.tables.group import Group, GroupMember
 from owlet.tables.model import Model
@@ -15,10 +16,16 @@ __all__ = [
     "ApiKey",
     "Auth",
     "Base",
+    "Chat",
+    "ChatMessage",
+    "ChatTag",
     "ConfigEntry",
+    "Folder",
     "Group",
     "GroupMember",
     "Model",
     "RevokedToken",
+    "SharedChat",
+    "Tag",
     "User",
 ]

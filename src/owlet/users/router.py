@@ -8,6 +8,7 @@ from fastapi import APIRouter, Body, Depends, Query
 from fastapi.responses import RedirectResponse, Response
 
 from owlet.core.images import default_picture
+from owlet.core.paging import Page, page_window
 from owlet.core.validation import CleanText, Identifier, JsonObject
 from owlet.deps import AdminUser, ConfigDep, ContainerDep, SessionDep, VerifiedUser
 from owlet.groups import repository as groups
@@ -26,7 +27,7 @@ from owlet.users.schemas import (
     UserVariablesResponse,
     UserWithGroups,
 )
-from owlet.users.service import Page, UserService, page_window
+from owlet.users.service import PAGE_SIZE, UserService
 
 router = APIRouter(prefix="/api/v1/users", tags=["users"])
 
@@ -45,7 +46,7 @@ async def list_window(
     skip: Annotated[int | None, Query(ge=0, le=10**9, description="Users to skip (offset)")] = None,
     limit: Annotated[int | None, Query(ge=1, le=1000, description="Maximum users")] = None,
 ) -> Page:
-    return page_window(page, skip, limit)
+    return page_window(page, skip, limit, PAGE_SIZE)
 
 
 Window = Annotated[Page, Depends(list_window)]

@@ -15,6 +15,7 @@ from owlet.config.store import ConfigStore
 from owlet.container import Container
 from owlet.core.clock import now
 from owlet.core.images import decode_data_image
+from owlet.core.paging import Page
 from owlet.core.validation import normalize_email
 from owlet.errors import BadRequest, Forbidden, Messages, NotFound
 from owlet.groups import repository as groups
@@ -36,19 +37,6 @@ PAGE_SIZE = 30
 _VARIABLE_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,127}$")
 MAX_VARIABLES = 200
 MAX_VARIABLE_VALUE = 10_000
-
-
-@dataclass(frozen=True)
-class Page:
-    offset: int
-    limit: int | None
-
-
-def page_window(page: int | None, skip: int | None, limit: int | None) -> Page:
-    """Open WebUI's `page` (30 per page) or the seed's `skip`/`limit`; both may be given."""
-    if skip is not None or limit is not None:
-        return Page(offset=skip or 0, limit=limit if limit is not None else PAGE_SIZE)
-    return Page(offset=(max(page or 1, 1) - 1) * PAGE_SIZE, limit=PAGE_SIZE)
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,152 @@
+"""The chat JSON (reference §4.1) taken apart for storage and put back together on read.
+
+Pure functions: no database here. A chat is stored as a document (the client's JSON without
+`history.messages`) plus one row per message. `childrenIds` are not stored; they are rebuilt
+from each message's `parentId` in insertion order, which is what Open WebUI's update does and
+what a client that builds the tree itself sends anyway.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+Json = dict[str, Any]
+
+# How the linear `messages` list of a chat JSON is kept.
+PATH = "path"  # the path root → history.currentId: rebuilt on read
+STORED = "stored"  # anything else: kept in the document as sent
+ABSENT = "absent"  # the client sent none
+
+
+class MessageRow(Protocol):
+    id: str
+    parent_id: str | None
+    data: Json
+
+
+@dataclass
+class Incoming:
+    """A (partial) chat JSON split into its document part and its messages."""
+
+    doc: Json  # without history.messages; `messages` still in it when the client sent one
+    messages: list[tuple[str, Json]]  # (id, message without childrenIds), in the client's order
+    has_history_messages: bool
+
+
+def split(chat: Mapping[str, Any]) -> Incoming:
+    doc = dict(chat)
+    messages: list[tuple[str, Json]] = []
+    history = doc.get("history")
+    has_messages = isinstance(history, dict) and isinstance(history.get("messages"), dict)
+    if has_messages:
+        assert isinstance(history, dict)
+        rest = {k: v for k, v in history.items() if k != "messages"}
+        for key, message in history["messages"].items():
+            if isinstance(message, dict):
+                messages.append((str(key), without_children(message)))
+        doc["history"] = rest
+    return Incoming(doc, messages, has_messages)
+
+
+def without_children(message: Mapping[str, Any]) -> Json:
+    return {k: v for k, v in message.items() if k != "childrenIds"}
+
+
+def parent_of(message: Mapping[str, Any]) -> str | None:
+    parent = message.get("parentId")
+    return parent if isinstance(parent, str) and parent else None
+
+
+def text_of(message: Mapping[str, Any]) -> str:
+    """The message's plain text: `content`, or its text parts, or its `output` text."""
+    content = message.get("content")
+    if isinstance(content, str) and content:
+        return content
+    if isinstance(content, list):
+        parts = [str(p.get("text", "")) for p in content if isinstance(p, dict)]
+        return "\n".join(p for p in parts if p)
+    return output_text(message.get("output"))
+
+
+def output_text(output: Any) -> str:
+    """The text of an OpenResponses-style `output` list (its `message` items)."""
+    if not isinstance(output, list):
+        return ""
+    texts = []
+    for item in output:
+        if isinstance(item, dict) and item.get("type") == "message":
+            for part in item.get("content") or []:
+                if isinstance(part, dict) and part.get("type") == "output_text":
+                    texts.append(str(part.get("text", "")))
+    return "".join(texts)
+
+
+def tree(rows: Iterable[MessageRow]) -> dict[str, Json]:
+    """`history.messages`: each row's message with `childrenIds` rebuilt, in row order."""
+    rows = list(rows)
+    children: dict[str, list[str]] = {}
+    for row in rows:
+        if row.parent_id is not None:
+            children.setdefault(row.parent_id, []).append(row.id)
+    return {row.id: {**row.data, "childrenIds": children.get(row.id, [])} for row in rows}
+
+
+def path_to(messages: Mapping[str, Json], current_id: Any) -> list[Json]:
+    """The messages from the root down to `current_id` (empty when it is unknown)."""
+    path: list[Json] = []
+    seen: set[str] = set()
+    node = messages.get(current_id) if isinstance(current_id, str) else None
+    while node is not None:
+        node_id = str(node.get("id", ""))
+        if node_id in seen:
+            break  # a cycle of parentIds: stop rather than loop
+        seen.add(node_id)
+        path.append(node)
+        parent = parent_of(node)
+        node = messages.get(parent) if parent else None
+    path.reverse()
+    return path
+
+
+def linear_mode(doc: Mapping[str, Any], messages: Mapping[str, Json]) -> str:
+    """How to keep the document's `messages` list: rebuilt from the tree when it is the path."""
+    if "messages" not in doc:
+        return ABSENT
+    history = doc.get("history")
+    current = history.get("currentId") if isinstance(history, dict) else None
+    if messages and doc["messages"] == path_to(messages, current):
+        return PATH
+    return STORED
+
+
+def assemble(doc: Mapping[str, Any], linear: str, rows: Iterable[MessageRow]) -> Json:
+    """The chat JSON as the client sent it: document, message tree, and the linear list."""
+    chat = dict(doc)
+    messages = tree(rows)
+    if "history" in chat or messages:
+        history = dict(chat.get("history") or {})
+        history["messages"] = messages
+        chat["history"] = history
+    if linear == PATH:
+        history = chat.get("history") or {}
+        chat["messages"] = path_to(messages, history.get("currentId"))
+    return chat
+
+
+def for_storage(doc: Mapping[str, Any], linear: str) -> Json:
+    """The document as stored: without the linear list when it is rebuilt on read."""
+    return {k: v for k, v in doc.items() if not (k == "messages" and linear == PATH)}
+
+
+def current_id(doc: Mapping[str, Any]) -> str | None:
+    history = doc.get("history")
+    value = history.get("currentId") if isinstance(history, dict) else None
+    return value if isinstance(value, str) and value else None
+
+
+def with_current_id(doc: Mapping[str, Any], message_id: str | None) -> Json:
+    history = dict(doc.get("history") or {})
+    history["currentId"] = message_id
+    return {**doc, "history": history}

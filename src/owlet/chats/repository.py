@@ -1,0 +1,236 @@
+"""SQL for chats, their message rows and their tags. Lists select columns, never bodies."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from sqlalchemy import ColumnElement, Select, and_, delete, exists, func, or_, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from owlet.chats.document import parent_of, text_of
+from owlet.tables import Chat, ChatMessage, ChatTag, Tag
+
+# What a list row carries (ChatTitleIdResponse), without the document or messages.
+TITLE_COLUMNS = (Chat.id, Chat.title, Chat.updated_at, Chat.created_at, Chat.last_read_at)
+TitleSelect = Select[str, str, int, int, int | None]
+SORTS = {"updated_at": Chat.updated_at, "created_at": Chat.created_at, "title": Chat.title}
+
+
+async def get(session: AsyncSession, chat_id: str) -> Chat | None:
+    return await session.get(Chat, chat_id)
+
+
+async def owned(session: AsyncSession, chat_id: str, user_id: str) -> Chat | None:
+    chat = await session.get(Chat, chat_id)
+    return chat if chat is not None and chat.user_id == user_id else None
+
+
+async def message_rows(session: AsyncSession, chat_id: str) -> Sequence[ChatMessage]:
+    stmt = select(ChatMessage).where(ChatMessage.chat_id == chat_id).order_by(ChatMessage.seq)
+    return (await session.scalars(stmt)).all()
+
+
+async def message(session: AsyncSession, chat_id: str, message_id: str) -> ChatMessage | None:
+    return await session.get(ChatMessage, (chat_id, message_id))
+
+
+async def children(session: AsyncSession, chat_id: str, parent_id: str | None) -> list[ChatMessage]:
+    parent = (
+        ChatMessage.parent_id.is_(None)
+        if parent_id is None
+        else (ChatMessage.parent_id == parent_id)
+    )
+    stmt = (
+        select(ChatMessage).where(ChatMessage.chat_id == chat_id, parent).order_by(ChatMessage.seq)
+    )
+    return list((await session.scalars(stmt)).all())
+
+
+async def last_message_id(session: AsyncSession, chat_id: str) -> str | None:
+    stmt = (
+        select(ChatMessage.id)
+        .where(ChatMessage.chat_id == chat_id)
+        .order_by(ChatMessage.seq.desc())
+        .limit(1)
+    )
+    return await session.scalar(stmt)
+
+
+async def _next_seq(session: AsyncSession, chat_id: str) -> int:
+    stmt = select(func.max(ChatMessage.seq)).where(ChatMessage.chat_id == chat_id)
+    return int(await session.scalar(stmt) or 0) + 1
+
+
+async def upsert_messages(
+    session: AsyncSession, chat_id: str, items: Sequence[tuple[str, dict[str, Any]]], stamp: int
+) -> bool:
+    """Write the given messages (incoming wins per id); True when anything changed.
+
+    Costs O(len(items)), whatever the chat's size: unchanged messages are not rewritten.
+    """
+    if not items:
+        return False
+    ids = [message_id for message_id, _ in items]
+    existing: dict[str, ChatMessage] = {}
+    for chunk in _chunks(ids, 500):
+        stmt = select(ChatMessage).where(ChatMessage.chat_id == chat_id, ChatMessage.id.in_(chunk))
+        existing.update({row.id: row for row in (await session.scalars(stmt)).all()})
+    seq = await _next_seq(session, chat_id)
+    changed = False
+    for message_id, data in items:
+        row = existing.get(message_id)
+        if row is not None:
+            if row.data != data:
+                row.data = data
+                row.parent_id = parent_of(data)
+                row.role = str(data.get("role") or "")
+                row.content = text_of(data)
+                row.updated_at = stamp
+                changed = True
+            continue
+        row = ChatMessage(
+            chat_id=chat_id,
+            id=message_id,
+            parent_id=parent_of(data),
+            role=str(data.get("role") or ""),
+            content=text_of(data),
+            data=data,
+            seq=seq,
+            created_at=stamp,
+            updated_at=stamp,
+        )
+        session.add(row)
+        existing[message_id] = row  # a repeated id updates this row
+        seq += 1
+        changed = True
+    await session.flush()
+    return changed
+
+
+def _chunks(values: Sequence[str], size: int) -> Iterable[Sequence[str]]:
+    for start in range(0, len(values), size):
+        yield values[start : start + size]
+
+
+async def delete_messages(session: AsyncSession, chat_id: str, ids: Iterable[str]) -> None:
+    ids = list(ids)
+    if ids:
+        await session.execute(
+            delete(ChatMessage).where(ChatMessage.chat_id == chat_id, ChatMessage.id.in_(ids))
+        )
+
+
+# ---------------------------------------------------------------- lists
+
+
+def live(user_id: str) -> ColumnElement[bool]:
+    """A user's chats that are not archived."""
+    return and_(Chat.user_id == user_id, Chat.archived.is_(False))
+
+
+def titles(
+    where: ColumnElement[bool], sort: str = "updated_at", direction: str = "desc"
+) -> TitleSelect:
+    column = SORTS.get(sort, Chat.updated_at)
+    order = column.asc() if direction == "asc" else column.desc()
+    return select(*TITLE_COLUMNS).where(where).order_by(order, Chat.id)
+
+
+async def page(
+    session: AsyncSession, stmt: TitleSelect, limit: int | None, offset: int
+) -> list[dict[str, Any]]:
+    if limit is not None:
+        stmt = stmt.limit(limit)
+    if offset:
+        stmt = stmt.offset(offset)
+    rows = (await session.execute(stmt)).mappings().all()
+    return [dict(row) for row in rows]
+
+
+def in_folders(user_id: str, include: bool) -> ColumnElement[bool]:
+    return Chat.folder_id.is_not(None) if include else Chat.folder_id.is_(None)
+
+
+def content_matches(word: str) -> ColumnElement[bool]:
+    """A chat whose title or any message contains `word` (case-insensitive)."""
+    pattern = f"%{_escape(word.lower())}%"
+    in_messages = exists().where(
+        ChatMessage.chat_id == Chat.id, func.lower(ChatMessage.content).like(pattern, escape="\\")
+    )
+    return or_(func.lower(Chat.title).like(pattern, escape="\\"), in_messages)
+
+
+def _escape(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def tagged(user_id: str, tag_id: str) -> ColumnElement[bool]:
+    return exists().where(
+        ChatTag.chat_id == Chat.id, ChatTag.user_id == user_id, ChatTag.tag_id == tag_id
+    )
+
+
+def untagged() -> ColumnElement[bool]:
+    return ~exists().where(ChatTag.chat_id == Chat.id)
+
+
+# ---------------------------------------------------------------- tags
+
+
+async def tag_ids(session: AsyncSession, chat_id: str) -> list[str]:
+    stmt = (
+        select(ChatTag.tag_id)
+        .where(ChatTag.chat_id == chat_id)
+        .order_by(ChatTag.created_at, ChatTag.tag_id)
+    )
+    return list((await session.scalars(stmt)).all())
+
+
+async def tags_of(session: AsyncSession, chat_id: str) -> list[Tag]:
+    stmt = (
+        select(Tag)
+        .join(ChatTag, and_(ChatTag.tag_id == Tag.id, ChatTag.user_id == Tag.user_id))
+        .where(ChatTag.chat_id == chat_id)
+        .order_by(ChatTag.created_at, Tag.id)
+    )
+    return list((await session.scalars(stmt)).all())
+
+
+async def user_tags(session: AsyncSession, user_id: str) -> list[Tag]:
+    stmt = select(Tag).where(Tag.user_id == user_id).order_by(Tag.name, Tag.id)
+    return list((await session.scalars(stmt)).all())
+
+
+async def ensure_tag(session: AsyncSession, user_id: str, tag_id: str, name: str) -> None:
+    if await session.get(Tag, (tag_id, user_id)) is None:
+        session.add(Tag(id=tag_id, user_id=user_id, name=name, meta={}))
+        await session.flush()
+
+
+async def add_chat_tag(session: AsyncSession, chat: Chat, tag_id: str, stamp: int) -> None:
+    if await session.get(ChatTag, (chat.id, tag_id)) is None:
+        session.add(ChatTag(chat_id=chat.id, tag_id=tag_id, user_id=chat.user_id, created_at=stamp))
+        await session.flush()
+
+
+async def remove_chat_tag(session: AsyncSession, chat_id: str, tag_id: str) -> None:
+    await session.execute(
+        delete(ChatTag).where(ChatTag.chat_id == chat_id, ChatTag.tag_id == tag_id)
+    )
+
+
+async def drop_unused_tags(
+    session: AsyncSession, user_id: str, tag_ids: Iterable[str] | None = None
+) -> None:
+    """Delete the user's tags (all, or the given ones) that no chat carries any more."""
+    used = select(ChatTag.tag_id).where(ChatTag.user_id == user_id)
+    stmt = delete(Tag).where(Tag.user_id == user_id, Tag.id.not_in(used))
+    if tag_ids is not None:
+        stmt = stmt.where(Tag.id.in_(list(tag_ids)))
+    await session.execute(stmt)
+
+
+async def set_flag(session: AsyncSession, where: ColumnElement[bool], **values: Any) -> int:
+    result = await session.execute(update(Chat).where(where).values(**values))
+    return int(getattr(result, "rowcount", 0) or 0)

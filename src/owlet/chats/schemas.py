@@ -1,0 +1,112 @@
+"""Wire shapes of `/api/v1/chats` (reference §4.2)."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from pydantic import BaseModel, Field, StringConstraints
+
+from owlet.access.schemas import GrantForm
+from owlet.core.validation import CleanText, Form, Identifier, JsonObject
+
+ChatId = Identifier
+TagName = Annotated[
+    CleanText, StringConstraints(strip_whitespace=True, min_length=1, max_length=255)
+]
+
+
+class ChatForm(Form):
+    chat: JsonObject
+    folder_id: ChatId | None = None
+    variables: JsonObject | None = None
+
+
+class ChatUpdateForm(Form):
+    chat: JsonObject
+    variables: JsonObject | None = None
+
+
+class ImportItem(Form):
+    chat: JsonObject
+    folder_id: ChatId | None = None
+    meta: JsonObject = Field(default_factory=dict)
+    pinned: bool | None = False
+    variables: JsonObject | None = None
+    created_at: int | None = Field(default=None, ge=0, le=10**11)
+    updated_at: int | None = Field(default=None, ge=0, le=10**11)
+
+
+class ChatImportForm(Form):
+    chats: list[ImportItem] = Field(max_length=10_000)
+
+
+class TagForm(Form):
+    name: TagName
+
+
+class TagFilterForm(Form):
+    name: TagName
+    skip: int = Field(default=0, ge=0, le=10**9)
+    limit: int = Field(default=50, ge=1, le=1000)
+
+
+class FolderIdForm(Form):
+    folder_id: ChatId | None = None
+
+
+class CloneForm(Form):
+    title: Annotated[CleanText, StringConstraints(max_length=1000)] | None = None
+
+
+class ForkForm(Form):
+    message_id: Annotated[CleanText, StringConstraints(min_length=1, max_length=256)] | None = None
+
+
+class MessageContentForm(Form):
+    content: Annotated[CleanText, StringConstraints(max_length=10_000_000)]
+
+
+class ShareAccessForm(Form):
+    access_grants: list[GrantForm] = Field(default_factory=list, max_length=1000)
+
+
+class ChatResponse(BaseModel):
+    id: str
+    user_id: str
+    title: str
+    chat: dict[str, Any]
+    updated_at: int
+    created_at: int
+    share_id: str | None = None
+    archived: bool
+    pinned: bool | None = False
+    meta: dict[str, Any] = Field(default_factory=dict)
+    variables: dict[str, Any] | None = None
+    folder_id: str | None = None
+    tasks: list[Any] | None = None
+    summary: str | None = None
+    current_message_id: str | None = None
+
+
+class ChatTitleIdResponse(BaseModel):
+    id: str
+    title: str
+    updated_at: int
+    created_at: int
+    last_read_at: int | None = None
+    active: bool = False
+
+
+class SharedChatItem(BaseModel):
+    id: str
+    title: str
+    share_id: str | None
+    updated_at: int
+    created_at: int
+
+
+class TagModel(BaseModel):
+    id: str
+    name: str
+    user_id: str
+    meta: dict[str, Any] | None = None

@@ -1,0 +1,388 @@
+"""Rules of `/api/v1/chats`: who may see and change which chat, and how a chat JSON is kept.
+
+Another user's chat is answered 404, never its content (the issue's rule, where Open WebUI
+says 401). Admins read other users' chats only where the reference allows it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import ColumnElement, and_, func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from owlet.access import repository as grants_repository
+from owlet.access.rules import can_access
+from owlet.access.service import principal_for
+from owlet.chats import document as docs
+from owlet.chats import repository as repo
+from owlet.chats.search import parse, tag_id
+from owlet.config.store import ConfigStore
+from owlet.container import Container
+from owlet.core.clock import new_id, now
+from owlet.core.paging import Page
+from owlet.errors import BadRequest, Forbidden, Messages, NotFound
+from owlet.tables import Chat, ChatMessage, Folder, Tag, User
+from owlet.users import permissions as user_permissions
+
+SHARED_CHAT = "shared_chat"  # access-grant resource type; the resource id is the chat id
+PAGE_SIZE = 60
+FOLDER_PAGE_SIZE = 10
+
+
+@dataclass
+class _Row:
+    """A message row not yet in the database (for building a tree from a client's JSON)."""
+
+    id: str
+    parent_id: str | None
+    data: dict[str, Any]
+
+
+def rows_of(messages: Sequence[tuple[str, dict[str, Any]]]) -> list[_Row]:
+    return [_Row(i, docs.parent_of(m), m) for i, m in messages]
+
+
+def title_of(chat: Mapping[str, Any], default: str = "New Chat") -> str:
+    title = chat.get("title")
+    return title if isinstance(title, str) and title else default
+
+
+def chat_response(chat: Chat, rows: Sequence[ChatMessage], tag_ids: list[str]) -> dict[str, Any]:
+    """ChatResponse: the row's fields, the assembled chat JSON, and `meta.tags`."""
+    return {
+        "id": chat.id,
+        "user_id": chat.user_id,
+        "title": chat.title,
+        "chat": docs.assemble(chat.doc, chat.linear, rows),
+        "updated_at": chat.updated_at,
+        "created_at": chat.created_at,
+        "share_id": chat.share_id,
+        "archived": chat.archived,
+        "pinned": chat.pinned,
+        "meta": {**(chat.meta or {}), "tags": tag_ids},
+        "variables": chat.variables,
+        "folder_id": chat.folder_id,
+        "tasks": chat.tasks,
+        "summary": chat.summary,
+        "current_message_id": docs.current_id(chat.doc),
+    }
+
+
+class ChatService:
+    def __init__(self, session: AsyncSession, container: Container, config: ConfigStore) -> None:
+        self.session = session
+        self.container = container
+        self.config = config
+
+    # ------------------------------------------------------------ access
+
+    async def require_permission(self, user: User, key: str) -> None:
+        if user.role == "admin":
+            return
+        permissions = await user_permissions.effective(self.session, self.config, user.id)
+        if not user_permissions.has(permissions, key):
+            raise Forbidden(Messages.ACCESS_PROHIBITED)
+
+    async def owned(self, user: User, chat_id: str) -> Chat:
+        chat = await repo.owned(self.session, chat_id, user.id)
+        if chat is None:
+            raise NotFound(Messages.NOT_FOUND)
+        return chat
+
+    async def owned_or_admin(self, user: User, chat_id: str) -> Chat:
+        chat = await repo.get(self.session, chat_id)
+        if chat is None or (chat.user_id != user.id and not self._admin_reads(user)):
+            raise NotFound(Messages.NOT_FOUND)
+        return chat
+
+    def _admin_reads(self, user: User) -> bool:
+        return user.role == "admin" and self.container.settings.enable_admin_chat_access
+
+    async def readable(self, user: User, chat_id: str) -> Chat:
+        """Owner, an admin allowed to read chats, or a holder of a read grant on its share."""
+        chat = await repo.get(self.session, chat_id)
+        if chat is not None and (chat.user_id == user.id or self._admin_reads(user)):
+            return chat
+        if chat is not None and chat.share_id is not None:
+            grants = await grants_repository.for_resource(self.session, SHARED_CHAT, chat.id)
+            principal = await principal_for(self.session, user)
+            if can_access(principal, None, grants, "read"):
+                return chat
+        raise NotFound(Messages.NOT_FOUND)
+
+    async def own_folder(self, user: User, folder_id: str) -> Folder:
+        folder = await self.session.get(Folder, folder_id)
+        if folder is None or folder.user_id != user.id:
+            raise NotFound(Messages.NOT_FOUND)
+        return folder
+
+    # ------------------------------------------------------------ shapes
+
+    async def present(
+        self, chat: Chat, rows: Sequence[ChatMessage] | None = None
+    ) -> dict[str, Any]:
+        if rows is None:
+            rows = await repo.message_rows(self.session, chat.id)
+        return chat_response(chat, rows, await repo.tag_ids(self.session, chat.id))
+
+    async def titles(
+        self,
+        where: ColumnElement[bool],
+        window: Page,
+        sort: str = "updated_at",
+        direction: str = "desc",
+    ) -> list[dict[str, Any]]:
+        stmt = repo.titles(where, sort, direction)
+        return [
+            {**row, "active": False}
+            for row in await repo.page(self.session, stmt, window.limit, window.offset)
+        ]
+
+    # ------------------------------------------------------------ writing
+
+    async def insert(
+        self,
+        user_id: str,
+        chat_json: Mapping[str, Any],
+        *,
+        folder_id: str | None = None,
+        variables: dict[str, Any] | None = None,
+        meta: Mapping[str, Any] | None = None,
+        pinned: bool = False,
+        created_at: int | None = None,
+        updated_at: int | None = None,
+    ) -> Chat:
+        """A new chat (new id; the JSON is kept as sent) with a row per message."""
+        incoming = docs.split(chat_json)
+        linear = docs.linear_mode(incoming.doc, docs.tree(rows_of(incoming.messages)))
+        stamp = now()
+        meta = dict(meta or {})
+        tags = meta.pop("tags", [])
+        chat = Chat(
+            id=new_id(),
+            user_id=user_id,
+            title=title_of(chat_json),
+            doc=docs.for_storage(incoming.doc, linear),
+            linear=linear,
+            meta=meta,
+            variables=variables,
+            tasks=None,
+            summary=None,
+            share_id=None,
+            archived=False,
+            pinned=bool(pinned),
+            folder_id=folder_id,
+            last_read_at=None,
+            created_at=created_at or stamp,
+            updated_at=updated_at or created_at or stamp,
+        )
+        self.session.add(chat)
+        await self.session.flush()
+        await repo.upsert_messages(self.session, chat.id, incoming.messages, stamp)
+        for name in tags if isinstance(tags, list) else []:
+            if isinstance(name, str) and name.strip() and name.strip().lower() != "none":
+                await self._tag(chat, name)
+        return chat
+
+    async def create(
+        self,
+        user: User,
+        chat_json: Mapping[str, Any],
+        folder_id: str | None,
+        variables: dict[str, Any] | None,
+    ) -> dict[str, Any]:
+        if folder_id is not None:
+            await self.own_folder(user, folder_id)
+        chat = await self.insert(user.id, chat_json, folder_id=folder_id, variables=variables)
+        return await self.present(chat)
+
+    async def update(
+        self, user: User, chat_id: str, chat_json: Mapping[str, Any], variables: Any
+    ) -> dict[str, Any]:
+        """Shallow merge of the chat JSON; `history.messages` merged per message id."""
+        chat = await self.owned(user, chat_id)
+        incoming = docs.split(chat_json)
+        doc = dict(chat.doc)
+        for key, value in incoming.doc.items():
+            old = doc.get(key)
+            if key == "history" and isinstance(value, dict) and isinstance(old, dict):
+                doc[key] = {**old, **value}
+            else:
+                doc[key] = value
+        stamp = now()
+        await repo.upsert_messages(self.session, chat.id, incoming.messages, stamp)
+        if isinstance(doc.get("history"), dict):
+            current = docs.current_id(doc)
+            if current is None or await repo.message(self.session, chat.id, current) is None:
+                latest = await repo.last_message_id(self.session, chat.id)
+                if latest is not None or current is not None:
+                    doc = docs.with_current_id(doc, latest)
+        linear = chat.linear
+        if "messages" in incoming.doc:  # only then is the whole tree needed
+            rows = await repo.message_rows(self.session, chat.id)
+            linear = docs.linear_mode(doc, docs.tree(rows))
+        chat.doc = docs.for_storage(doc, linear)
+        chat.linear = linear
+        chat.title = title_of(doc, chat.title)
+        if isinstance(variables, dict):
+            chat.variables = variables
+        if "history" in chat_json or "messages" in chat_json:
+            chat.updated_at = stamp
+        await self.session.flush()
+        return await self.present(chat)
+
+    async def update_message(
+        self, user: User, chat_id: str, message_id: str, content: str
+    ) -> dict[str, Any]:
+        chat = await self.owned_or_admin(user, chat_id)
+        row = await repo.message(self.session, chat.id, message_id)
+        if row is None:
+            raise NotFound(Messages.NOT_FOUND)
+        data = {**row.data, "content": content}
+        await repo.upsert_messages(self.session, chat.id, [(message_id, data)], now())
+        chat.updated_at = now()
+        return await self.present(chat)
+
+    async def delete_message(self, user: User, chat_id: str, message_id: str) -> dict[str, Any]:
+        """The message and its direct children go; grandchildren move up to its parent."""
+        chat = await self.owned_or_admin(user, chat_id)
+        target = await repo.message(self.session, chat.id, message_id)
+        if target is None:
+            raise NotFound(Messages.NOT_FOUND)
+        doomed = [target.id]
+        for child in await repo.children(self.session, chat.id, target.id):
+            doomed.append(child.id)
+            for grandchild in await repo.children(self.session, chat.id, child.id):
+                grandchild.parent_id = target.parent_id
+                grandchild.data = {**grandchild.data, "parentId": target.parent_id}
+        await self.session.flush()
+        await repo.delete_messages(self.session, chat.id, doomed)
+        leaf = target.parent_id
+        while True:  # the last leaf of the parent's last branch
+            below = await repo.children(self.session, chat.id, leaf)
+            if not below:
+                break
+            leaf = below[-1].id
+        if isinstance(chat.doc.get("history"), dict) or leaf is not None:
+            chat.doc = docs.with_current_id(chat.doc, leaf)
+        chat.updated_at = now()
+        await self.session.flush()
+        return await self.present(chat)
+
+    async def delete(self, user: User, chat_id: str) -> bool:
+        await self.require_permission(user, "chat.delete")
+        chat = await (self.owned_or_admin if user.role == "admin" else self.owned)(user, chat_id)
+        await self._forget(chat)
+        return True
+
+    async def delete_all(self, user: User) -> bool:
+        await self.require_permission(user, "chat.delete")
+        ids = (await self.session.scalars(select(Chat.id).where(Chat.user_id == user.id))).all()
+        for chat_id in ids:
+            chat = await repo.get(self.session, chat_id)
+            if chat is not None:
+                await self._forget(chat, drop_tags=False)
+        await repo.drop_unused_tags(self.session, user.id)
+        return True
+
+    async def _forget(self, chat: Chat, drop_tags: bool = True) -> None:
+        tag_ids = await repo.tag_ids(self.session, chat.id)
+        await grants_repository.delete_for(self.session, SHARED_CHAT, chat.id)
+        await self.session.delete(chat)
+        await self.session.flush()
+        if drop_tags and tag_ids:
+            await repo.drop_unused_tags(self.session, chat.user_id, tag_ids)
+
+    # ------------------------------------------------------------ flags
+
+    async def toggle(self, user: User, chat_id: str, flag: str) -> dict[str, Any]:
+        chat = await self.owned(user, chat_id)
+        setattr(chat, flag, not getattr(chat, flag))
+        chat.updated_at = now()
+        await self.session.flush()
+        return await self.present(chat)
+
+    async def set_archived_all(self, user: User, archived: bool) -> bool:
+        await repo.set_flag(self.session, Chat.user_id == user.id, archived=archived)
+        return True
+
+    async def move(self, user: User, chat_id: str, folder_id: str | None) -> dict[str, Any]:
+        chat = await self.owned(user, chat_id)
+        if folder_id is not None:
+            await self.own_folder(user, folder_id)
+        chat.folder_id = folder_id
+        chat.updated_at = now()
+        await self.session.flush()
+        return await self.present(chat)
+
+    # ------------------------------------------------------------ tags
+
+    async def _tag(self, chat: Chat, name: str) -> None:
+        if name.strip().lower() == "none":
+            raise BadRequest("[ERROR: Tag name cannot be 'None']")
+        await repo.ensure_tag(self.session, chat.user_id, tag_id(name), name.strip())
+        await repo.add_chat_tag(self.session, chat, tag_id(name), now())
+
+    async def add_tag(self, user: User, chat_id: str, name: str) -> list[Tag]:
+        chat = await self.owned(user, chat_id)
+        await self._tag(chat, name)
+        return await repo.tags_of(self.session, chat.id)
+
+    async def remove_tag(self, user: User, chat_id: str, name: str) -> list[Tag]:
+        chat = await self.owned(user, chat_id)
+        await repo.remove_chat_tag(self.session, chat.id, tag_id(name))
+        await repo.drop_unused_tags(self.session, user.id, [tag_id(name)])
+        return await repo.tags_of(self.session, chat.id)
+
+    async def chat_tags(self, user: User, chat_id: str) -> list[Tag]:
+        chat = await self.owned(user, chat_id)
+        return await repo.tags_of(self.session, chat.id)
+
+    async def by_tag(self, user: User, name: str, window: Page) -> list[dict[str, Any]]:
+        where = and_(repo.live(user.id), repo.tagged(user.id, tag_id(name)))
+        found = await self.titles(where, window)
+        if not found and window.offset == 0:
+            await repo.drop_unused_tags(self.session, user.id, [tag_id(name)])
+        return found
+
+    # ------------------------------------------------------------ lists
+
+    def list_filter(
+        self, user: User, *, include_pinned: bool, include_folders: bool
+    ) -> ColumnElement[bool]:
+        where = repo.live(user.id)
+        if not include_pinned:
+            where = and_(where, Chat.pinned.is_(False))
+        if not include_folders:
+            where = and_(where, Chat.folder_id.is_(None))
+        return where
+
+    async def search(self, user: User, text: str, window: Page) -> list[dict[str, Any]]:
+        query = parse(text)
+        archived = query.archived if query.archived is not None else False
+        where = and_(Chat.user_id == user.id, Chat.archived.is_(archived))
+        if query.pinned is not None:
+            where = and_(where, Chat.pinned.is_(query.pinned))
+        if query.shared is not None:
+            shared = Chat.share_id.is_not(None) if query.shared else Chat.share_id.is_(None)
+            where = and_(where, shared)
+        for tag in query.tags:
+            where = and_(where, repo.untagged() if tag == "none" else repo.tagged(user.id, tag))
+        if query.folders:
+            names = [name.lower() for name in query.folders]
+            folders = select(Folder.id).where(Folder.user_id == user.id)
+            where = and_(where, Chat.folder_id.in_(folders.where(_lower_name_in(names))))
+        if query.words:
+            where = and_(where, repo.content_matches(query.words))
+        found = await self.titles(where, window)
+        only_tag = len(query.tags) == 1 and not query.words and query.tags[0] != "none"
+        if not found and only_tag and window.offset == 0 and query.archived is None:
+            await repo.drop_unused_tags(self.session, user.id, query.tags)
+        return found
+
+
+def _lower_name_in(names: list[str]) -> ColumnElement[bool]:
+    return func.lower(Folder.name).in_(names)

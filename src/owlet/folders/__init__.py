@@ -1,0 +1,1 @@
+"""Chat folders (`/api/v1/folders`, reference §4.3)."""

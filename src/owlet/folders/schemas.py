@@ -1,0 +1,68 @@
+"""Wire shapes of `/api/v1/folders`."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+
+from owlet.access.schemas import GrantForm
+from owlet.core.validation import CleanText, Form, Identifier, JsonObject
+
+FolderName = Annotated[
+    CleanText, StringConstraints(strip_whitespace=True, min_length=1, max_length=255)
+]
+
+
+class FolderForm(Form):
+    model_config = ConfigDict(extra="forbid")
+
+    name: FolderName
+    data: JsonObject | None = None
+    meta: JsonObject | None = None
+    parent_id: Identifier | None = None
+
+
+class FolderUpdateForm(Form):
+    model_config = ConfigDict(extra="forbid")
+
+    name: FolderName | None = None
+    data: JsonObject | None = None
+    meta: JsonObject | None = None
+
+
+class FolderParentForm(Form):
+    parent_id: Identifier | None = None
+
+
+class FolderExpandedForm(Form):
+    is_expanded: bool
+
+
+class FolderAccessForm(Form):
+    access_grants: list[GrantForm] = Field(default_factory=list, max_length=1000)
+
+
+class FolderModel(BaseModel):
+    id: str
+    parent_id: str | None = None
+    user_id: str
+    name: str
+    items: dict[str, Any] | None = None
+    meta: dict[str, Any] | None = None
+    data: dict[str, Any] | None = None
+    is_expanded: bool = False
+    created_at: int
+    updated_at: int
+    access_grants: list[dict[str, Any]] | None = None
+
+
+class FolderListItem(BaseModel):
+    id: str
+    name: str
+    meta: dict[str, Any] | None = None
+    parent_id: str | None = None
+    is_expanded: bool = False
+    unread_count: int = 0
+    created_at: int
+    updated_at: int
