@@ -8,6 +8,8 @@ from fastapi import APIRouter, Depends
 from fastapi.responses import JSONResponse, Response, StreamingResponse
 from starlette.background import BackgroundTask
 
+from owlet.chats.recorder import ChatRecorder
+from owlet.chats.service import ChatService
 from owlet.completions.schemas import ChatCompletedForm, ChatCompletionForm, EmbeddingsForm
 from owlet.completions.service import CompletionService
 from owlet.core.streams import SSE_MEDIA_TYPE, STREAM_HEADERS, sse_data
@@ -20,6 +22,7 @@ from owlet.deps import (
     VerifiedUser,
     end_transaction,
 )
+from owlet.errors import AppError
 from owlet.providers.gateway import ChatStream, JsonBody
 
 router = APIRouter(tags=["chat"])
@@ -51,9 +54,21 @@ STREAM_RESPONSE: dict[int | str, dict[str, Any]] = {
 @router.post("/api/v1/chat/completions", responses=STREAM_RESPONSE)
 async def chat_completions(form: ChatCompletionForm, call: VerifiedCall) -> Any:
     service = service_for(call)
-    model, payload = await service.prepare_chat(call.user, form.model_dump(exclude_unset=True))
+    body = form.model_dump(exclude_unset=True)
+    model, payload = await service.prepare_chat(call.user, body)
+    recorder = await ChatRecorder.open(
+        call.session, call.container, ChatService(call.session, call.container, call.config),
+        call.user, body, model,
+    )  # fmt: skip
     await end_transaction(call.session)  # no database connection is held while the model answers
-    return respond(await service.dispatch_chat(model, payload), model.selected_model_id)
+    if recorder is None:
+        return respond(await service.dispatch_chat(model, payload), model.selected_model_id)
+    try:
+        result = await service.dispatch_chat(model, payload)
+    except AppError as exc:
+        await recorder.fail(str(exc.detail))
+        raise
+    return await recorder.respond(result, model.selected_model_id)
 
 
 def respond(

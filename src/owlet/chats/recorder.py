@@ -1,0 +1,280 @@
+"""Completions that save themselves into a chat (reference §1.4, "chat bookkeeping").
+
+When `/api/chat/completions` names a chat (`chat_id` plus the assistant message `id`), or
+asks for a new one (`parent_id: null` and no `chat_id`), the user message and an assistant
+placeholder are written before the model is called, and the answer is written when it ends:
+streamed or not, and whether or not the client is still connected (a streamed answer is read
+to its end by a task of its own). No database session is held while the model answers; a
+long stream is saved at most every `SAVE_EVERY` seconds, never per token.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import time
+from collections.abc import AsyncIterator
+from typing import Any
+
+from fastapi.responses import JSONResponse, Response, StreamingResponse
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from owlet.chats import document as docs
+from owlet.chats import repository as repo
+from owlet.chats.service import ChatService
+from owlet.container import Container
+from owlet.core.clock import new_id, now
+from owlet.core.streams import DONE, SSE_MEDIA_TYPE, STREAM_HEADERS, sse_data
+from owlet.errors import Messages, NotFound
+from owlet.models.registry import ResolvedModel
+from owlet.providers.gateway import ChatStream, JsonBody
+from owlet.tables import Chat, User
+
+log = logging.getLogger(__name__)
+
+SAVE_EVERY = 5.0  # seconds between saves of a long streamed answer
+LOCAL_PREFIXES = ("temporary:", "local:", "channel:")  # chats that are not stored rows
+_running: set[asyncio.Task[None]] = set()  # streams being recorded after their client left
+
+
+def _wants_chat(body: dict[str, Any]) -> bool:
+    chat_id = body.get("chat_id")
+    if isinstance(chat_id, str) and chat_id:
+        return not chat_id.startswith(LOCAL_PREFIXES)
+    return "parent_id" in body and body["parent_id"] is None
+
+
+class ChatRecorder:
+    def __init__(
+        self, container: Container, chat_id: str, message: dict[str, Any], created: bool
+    ) -> None:
+        self.container = container
+        self.chat_id = chat_id
+        self.message = message  # the assistant message as stored so far
+        self.created = created
+        self.content = ""
+        self.reasoning = ""
+        self.usage: dict[str, Any] | None = None
+        self.error: str | None = None
+        self._saved_at = time.monotonic()
+
+    # ------------------------------------------------------------ before the model
+
+    @classmethod
+    async def open(
+        cls,
+        session: AsyncSession,
+        container: Container,
+        service: ChatService,
+        user: User,
+        body: dict[str, Any],
+        model: ResolvedModel,
+    ) -> ChatRecorder | None:
+        """Write the user message and the assistant placeholder; None when no chat is kept."""
+        if not _wants_chat(body):
+            return None
+        chat_id = body.get("chat_id")
+        message_id = body.get("id")
+        if isinstance(chat_id, str) and chat_id:
+            chat = await repo.owned(session, chat_id, user.id)
+            if chat is None:
+                raise NotFound(Messages.NOT_FOUND)
+            if not isinstance(message_id, str) or not message_id:
+                return None  # a chat but no assistant message id: nothing to record into
+        model_id = model.selected_model_id or str(model.entry["id"])
+        user_message = _user_message(body, model_id)
+        assistant_id = message_id if isinstance(message_id, str) and message_id else new_id()
+        parent = user_message["id"] if user_message else body.get("parent_id")
+        placeholder = {
+            "id": assistant_id,
+            "parentId": parent if isinstance(parent, str) else None,
+            "role": "assistant",
+            "content": "",
+            "done": False,
+            "model": model_id,
+            "timestamp": now(),
+        }
+        if model.selected_model_id:
+            placeholder["selectedModelId"] = model.selected_model_id
+        items = ([(user_message["id"], user_message)] if user_message else []) + [
+            (assistant_id, placeholder)
+        ]
+        if isinstance(chat_id, str) and chat_id:
+            assert chat is not None
+            await repo.upsert_messages(session, chat.id, items, now())
+            doc = docs.with_current_id(chat.doc, assistant_id)
+            models = doc.get("models")
+            if isinstance(models, list) and model_id not in models:
+                doc = {**doc, "models": [*models, model_id]}
+            chat.doc = doc
+            chat.updated_at = now()
+            created = False
+        else:
+            messages = {mid: {**m, "childrenIds": []} for mid, m in items}
+            if user_message:
+                messages[user_message["id"]]["childrenIds"] = [assistant_id]
+            chat_json = {
+                "id": "",
+                "title": "New Chat",
+                "models": [model_id],
+                "history": {"currentId": assistant_id, "messages": messages},
+                "messages": list(messages.values()),
+                "files": [],
+                "tags": [],
+                "timestamp": int(time.time() * 1000),
+            }
+            folder_id = _folder(body)
+            if folder_id is not None:
+                await service.own_folder(user, folder_id)
+            chat = await service.insert(user.id, chat_json, folder_id=folder_id)
+            created = True
+        await session.flush()
+        return cls(container, chat.id, placeholder, created)
+
+    # ------------------------------------------------------------ after the model
+
+    async def respond(
+        self, result: dict[str, Any] | JsonBody | ChatStream, selected: str | None
+    ) -> Response:
+        headers = {"X-Chat-Id": self.chat_id}
+        if isinstance(result, ChatStream):
+            if selected is not None:
+                result.prefix.append(sse_data({"selected_model_id": selected}))
+            relay = _Relay(self, result)
+            return StreamingResponse(
+                relay, media_type=SSE_MEDIA_TYPE, headers={**STREAM_HEADERS, **headers}
+            )
+        body = result.parsed() if isinstance(result, JsonBody) else dict(result)
+        self.take_completion(body)
+        await self.save(done=True)
+        if selected is not None:
+            body["selected_model_id"] = selected
+        if self.created:
+            body["chat_id"] = self.chat_id
+        return JSONResponse(body, headers=headers)
+
+    async def fail(self, message: str) -> None:
+        """The model call failed before any answer: the placeholder says so."""
+        self.error = message
+        await self.save(done=True)
+
+    def take_completion(self, body: dict[str, Any]) -> None:
+        choices = body.get("choices")
+        first = choices[0] if isinstance(choices, list) and choices else {}
+        message = first.get("message") if isinstance(first, dict) else None
+        if isinstance(message, dict):
+            self.content = message.get("content") or ""
+            self.reasoning = message.get("reasoning_content") or ""
+        if isinstance(body.get("usage"), dict):
+            self.usage = body["usage"]
+
+    def take_chunk(self, chunk: dict[str, Any]) -> None:
+        error = chunk.get("error")
+        if error:
+            self.error = str(error.get("message") if isinstance(error, dict) else error)
+            return
+        for choice in chunk.get("choices") or []:
+            delta = choice.get("delta") if isinstance(choice, dict) else None
+            if isinstance(delta, dict):
+                self.content += delta.get("content") or ""
+                self.reasoning += delta.get("reasoning_content") or ""
+        if isinstance(chunk.get("usage"), dict):
+            self.usage = chunk["usage"]
+
+    def due(self) -> bool:
+        return time.monotonic() - self._saved_at >= SAVE_EVERY
+
+    async def save(self, done: bool) -> None:
+        """Write the assistant message in a short session of its own."""
+        message = {**self.message, "content": self.content, "done": done}
+        if self.reasoning:
+            message["reasoning_content"] = self.reasoning
+        if self.usage is not None:
+            message["usage"] = self.usage
+        if self.error is not None:
+            message["error"] = {"content": self.error}
+        self._saved_at = time.monotonic()
+        async with self.container.sessionmaker() as session:
+            chat = await session.get(Chat, self.chat_id)
+            if chat is None:
+                return  # deleted while the model answered
+            stamp = now()
+            await repo.upsert_messages(session, self.chat_id, [(message["id"], message)], stamp)
+            chat.updated_at = stamp
+            await session.commit()
+
+
+class _Relay:
+    """The client's view of a recorded stream; the recording goes on if the client leaves."""
+
+    def __init__(self, recorder: ChatRecorder, stream: ChatStream) -> None:
+        self.queue: asyncio.Queue[bytes | None] = asyncio.Queue()
+        self.listening = True
+        self.task = asyncio.create_task(self._pump(recorder, stream))
+        _running.add(self.task)
+        self.task.add_done_callback(_running.discard)
+
+    async def _pump(self, recorder: ChatRecorder, stream: ChatStream) -> None:
+        try:
+            async for frame in _observed(recorder, stream):
+                if self.listening:
+                    self.queue.put_nowait(frame)
+                if recorder.due():
+                    await recorder.save(done=False)
+            await recorder.save(done=True)
+        except Exception:
+            log.exception("recording the answer into chat %s failed", recorder.chat_id)
+        finally:
+            self.queue.put_nowait(None)
+
+    async def __aiter__(self) -> AsyncIterator[bytes]:
+        try:
+            while (frame := await self.queue.get()) is not None:
+                yield frame
+        finally:
+            self.listening = False  # the client left (or the stream ended): stop queueing
+
+
+async def _observed(recorder: ChatRecorder, stream: ChatStream) -> AsyncIterator[bytes]:
+    """The stream's frames as they are, each also read by the recorder."""
+    async for frame in stream:
+        for event in _events(frame):
+            if event != DONE:
+                try:
+                    chunk = json.loads(event)
+                except ValueError:
+                    continue
+                if isinstance(chunk, dict):
+                    recorder.take_chunk(chunk)
+        yield frame
+
+
+def _events(frame: bytes) -> list[str]:
+    return [line[5:].strip() for line in frame.decode("utf-8", "replace").splitlines()
+            if line.startswith("data:")]  # fmt: skip
+
+
+def _user_message(body: dict[str, Any], model_id: str) -> dict[str, Any] | None:
+    """The user message to store: the client's `user_message`, or the last user turn."""
+    given = body.get("user_message") or body.get("parent_message")
+    if isinstance(given, dict) and isinstance(given.get("id"), str) and given["id"]:
+        return docs.without_children(given)
+    if not ("parent_id" in body and body["parent_id"] is None and not body.get("chat_id")):
+        return None
+    for message in reversed(body.get("messages") or []):
+        if isinstance(message, dict) and message.get("role") == "user":
+            return {
+                "id": new_id(),
+                "parentId": None,
+                "role": "user",
+                "content": message.get("content", ""),
+                "timestamp": now(),
+                "models": [model_id],
+            }
+    return None
+
+
+def _folder(body: dict[str, Any]) -> str | None:
+    folder = body.get("folder_id")
+    return folder if isinstance(folder, str) and folder else None
