@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, Select, and_, delete, exists, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from owlet.chats.document import parent_of, text_of
+from owlet.chats.document import MessageRow, parent_of, text_of
 from owlet.tables import Chat, ChatMessage, ChatTag, Tag
 
 # What a list row carries (ChatTitleIdResponse), without the document or messages.
@@ -26,9 +26,15 @@ async def owned(session: AsyncSession, chat_id: str, user_id: str) -> Chat | Non
     return chat if chat is not None and chat.user_id == user_id else None
 
 
-async def message_rows(session: AsyncSession, chat_id: str) -> Sequence[ChatMessage]:
-    stmt = select(ChatMessage).where(ChatMessage.chat_id == chat_id).order_by(ChatMessage.seq)
-    return (await session.scalars(stmt)).all()
+async def message_rows(session: AsyncSession, chat_id: str) -> Sequence[MessageRow]:
+    """The chat's messages in insertion order, as plain rows (no ORM objects: a 10,000-message
+    chat opens several times faster)."""
+    stmt = (
+        select(ChatMessage.id, ChatMessage.parent_id, ChatMessage.data)
+        .where(ChatMessage.chat_id == chat_id)
+        .order_by(ChatMessage.seq)
+    )
+    return (await session.execute(stmt)).all()
 
 
 async def message(session: AsyncSession, chat_id: str, message_id: str) -> ChatMessage | None:

@@ -18,13 +18,14 @@ from owlet.access.rules import can_access
 from owlet.access.service import principal_for
 from owlet.chats import document as docs
 from owlet.chats import repository as repo
+from owlet.chats.document import MessageRow
 from owlet.chats.search import parse, tag_id
 from owlet.config.store import ConfigStore
 from owlet.container import Container
 from owlet.core.clock import new_id, now
 from owlet.core.paging import Page
 from owlet.errors import BadRequest, Forbidden, Messages, NotFound
-from owlet.tables import Chat, ChatMessage, Folder, Tag, User
+from owlet.tables import Chat, Folder, Tag, User
 from owlet.users import permissions as user_permissions
 
 SHARED_CHAT = "shared_chat"  # access-grant resource type; the resource id is the chat id
@@ -50,7 +51,7 @@ def title_of(chat: Mapping[str, Any], default: str = "New Chat") -> str:
     return title if isinstance(title, str) and title else default
 
 
-def chat_response(chat: Chat, rows: Sequence[ChatMessage], tag_ids: list[str]) -> dict[str, Any]:
+def chat_response(chat: Chat, rows: Sequence[MessageRow], tag_ids: list[str]) -> dict[str, Any]:
     """ChatResponse: the row's fields, the assembled chat JSON, and `meta.tags`."""
     return {
         "id": chat.id,
@@ -121,9 +122,7 @@ class ChatService:
 
     # ------------------------------------------------------------ shapes
 
-    async def present(
-        self, chat: Chat, rows: Sequence[ChatMessage] | None = None
-    ) -> dict[str, Any]:
+    async def present(self, chat: Chat, rows: Sequence[MessageRow] | None = None) -> dict[str, Any]:
         if rows is None:
             rows = await repo.message_rows(self.session, chat.id)
         return chat_response(chat, rows, await repo.tag_ids(self.session, chat.id))
