@@ -125,12 +125,21 @@ ACCESS: dict[tuple[str, str], str] = {
             ("POST", "/{chat_id}/tags"),
             ("DELETE", "/{chat_id}/tags"),
             ("POST", "/{chat_id}/messages/{message_id}"),
+            ("POST", "/read"),
+            ("GET", "/stats/usage"),
+            ("GET", "/stats/export"),
+            ("GET", "/stats/export/{chat_id}"),
+            ("POST", "/{chat_id}/compact"),
+            ("POST", "/{chat_id}/unread"),
+            ("POST", "/{chat_id}/messages/{message_id}/event"),
             ("DELETE", "/{chat_id}/messages/{message_id}"),
         )
     },
     ("GET", "/api/v1/chats/share/{share_id}"): "public",
     ("POST", "/api/v1/folders/{folder_id}/access/update"): "workspace",  # sharing.folders
     ("GET", "/api/v1/chats/all/db"): "admin",
+    ("GET", "/api/v1/chats/config"): "admin",
+    ("POST", "/api/v1/chats/config"): "admin",
     ("GET", "/api/v1/chats/list/user/{user_id}"): "admin",
     **{
         (method, "/api/v1/folders" + path): "verified"

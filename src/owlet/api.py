@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from owlet.auth.router import router as auths
+from owlet.chats.activity_router import router as chat_activity
 from owlet.chats.router import router as chats
 from owlet.completions.anthropic_router import router as anthropic
 from owlet.completions.router import router as completions
@@ -32,6 +33,7 @@ router.include_router(models)
 router.include_router(model_records)
 router.include_router(connections)
 router.include_router(anthropic)
+router.include_router(chat_activity)  # before `chats`: its static paths must not be ids
 router.include_router(chats)
 router.include_router(folders)
 router.include_router(configs)

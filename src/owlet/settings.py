@@ -125,6 +125,13 @@ class Settings(BaseSettings):
     credential_cache_ttl: float = Field(default=1.0, ge=0, le=60)
     bypass_model_access_control: bool = False
     bypass_admin_access_control: bool = True
+    # Context compaction of long chats (first values of the admin config /api/v1/chats/config)
+    enable_context_compaction: bool = False
+    context_compaction_model: str = ""
+    context_compaction_token_threshold: int = Field(default=100_000, ge=1)
+    context_compaction_token_cap: int | None = Field(default=None, ge=1)
+    context_compaction_retention_percentage: int = Field(default=40, ge=10, le=50)
+    context_compaction_prompt_template: str = ""
     enable_admin_chat_access: bool = True  # admins may read other users' chats
     enable_admin_export: bool = True  # admins may export every chat (/api/v1/chats/all/db)
     # The model list (first values of the admin config at /api/v1/configs/models); JSON in env

@@ -93,7 +93,7 @@ def tree(rows: Iterable[MessageRow]) -> dict[str, Json]:
     return {row.id: {**row.data, "childrenIds": children.get(row.id, [])} for row in rows}
 
 
-def path_to(messages: Mapping[str, Json], current_id: Any) -> list[Json]:
+def path_to(messages: Mapping[str, Mapping[str, Any]], current_id: Any) -> list[Json]:
     """The messages from the root down to `current_id` (empty when it is unknown)."""
     path: list[Json] = []
     seen: set[str] = set()
@@ -103,7 +103,7 @@ def path_to(messages: Mapping[str, Json], current_id: Any) -> list[Json]:
         if node_id in seen:
             break  # a cycle of parentIds: stop rather than loop
         seen.add(node_id)
-        path.append(node)
+        path.append(dict(node) if not isinstance(node, dict) else node)
         parent = parent_of(node)
         node = messages.get(parent) if parent else None
     path.reverse()

@@ -5,7 +5,18 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, delete, exists, func, or_, select, update
+from sqlalchemy import (
+    ColumnElement,
+    Select,
+    and_,
+    case,
+    delete,
+    exists,
+    func,
+    or_,
+    select,
+    update,
+)
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from owlet.chats.document import MessageRow, parent_of, text_of
@@ -135,12 +146,36 @@ def live(user_id: str) -> ColumnElement[bool]:
     return and_(Chat.user_id == user_id, Chat.archived.is_(False))
 
 
+def unread() -> ColumnElement[bool]:
+    """Updated since the owner last read it (or never read)."""
+    return or_(Chat.last_read_at.is_(None), Chat.last_read_at < Chat.updated_at)
+
+
+async def unread_by_folder(
+    session: AsyncSession, user_id: str, folder_ids: Iterable[str] | None = None
+) -> dict[str, int]:
+    """Unread live chats per folder of the user (folders without any are left out)."""
+    stmt = (
+        select(Chat.folder_id, func.count())
+        .where(
+            Chat.user_id == user_id, Chat.archived.is_(False), Chat.folder_id.is_not(None), unread()
+        )
+        .group_by(Chat.folder_id)
+    )
+    if folder_ids is not None:
+        stmt = stmt.where(Chat.folder_id.in_(list(folder_ids)))
+    return {str(folder): int(count) for folder, count in (await session.execute(stmt)).all()}
+
+
 def titles(
     where: ColumnElement[bool], sort: str = "updated_at", direction: str = "desc"
 ) -> TitleSelect:
     column = SORTS.get(sort, Chat.updated_at)
     order = column.asc() if direction == "asc" else column.desc()
-    return select(*TITLE_COLUMNS).where(where).order_by(order, Chat.id)
+    stmt = select(*TITLE_COLUMNS).where(where)
+    if sort == "unread_updated_at":  # unread first, then by update time
+        stmt = stmt.order_by(case((unread(), 0), else_=1))
+    return stmt.order_by(order, Chat.id)
 
 
 async def page(

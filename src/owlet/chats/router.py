@@ -9,12 +9,14 @@ from fastapi.responses import StreamingResponse
 from sqlalchemy import and_, func, select
 
 from owlet.chats import repository as repo
+from owlet.chats.insights import context_usage
 from owlet.chats.schemas import (
     ChatForm,
     ChatImportForm,
     ChatResponse,
     ChatTitleIdResponse,
     ChatUpdateForm,
+    ChatWithUsage,
     CloneForm,
     FolderIdForm,
     ForkForm,
@@ -75,10 +77,6 @@ PagedWindow = Annotated[Page, Depends(_window(PAGE_SIZE))]
 FolderWindow = Annotated[Page, Depends(_window(FOLDER_PAGE_SIZE))]
 
 
-def _sort(sort_by: str) -> str:
-    return "updated_at" if sort_by == "unread_updated_at" else sort_by
-
-
 @router.get("/", response_model=list[ChatTitleIdResponse])
 @router.get("/list", response_model=list[ChatTitleIdResponse])
 async def list_chats(
@@ -93,7 +91,7 @@ async def list_chats(
     where = service.list_filter(
         user, include_pinned=include_pinned, include_folders=include_folders
     )
-    return await service.titles(where, window, _sort(sort_by), sort_dir)
+    return await service.titles(where, window, sort_by, sort_dir)
 
 
 @router.post("/new", response_model=ChatResponse)
@@ -136,7 +134,7 @@ async def folder_chat_list(
 ) -> Any:
     await service.own_folder(user, folder_id)
     where = and_(repo.live(user.id), Chat.folder_id == folder_id)
-    return await service.titles(where, window, _sort(sort_by), sort_dir)
+    return await service.titles(where, window, sort_by, sort_dir)
 
 
 @router.get("/pinned", response_model=list[ChatTitleIdResponse])
@@ -186,7 +184,7 @@ async def archived_chats(
     where = and_(Chat.user_id == user.id, Chat.archived.is_(True))
     if query:
         where = and_(where, repo.content_matches(query))
-    return await service.titles(where, window, _sort(order_by), direction)
+    return await service.titles(where, window, order_by, direction)
 
 
 @router.get("/archived/count", response_model=int)
@@ -247,7 +245,7 @@ async def user_chats(
     where = Chat.user_id == user_id
     if query:
         where = and_(where, repo.content_matches(query))
-    return await service.titles(where, window, _sort(order_by), direction)
+    return await service.titles(where, window, order_by, direction)
 
 
 @router.delete("/", response_model=bool)
@@ -270,9 +268,12 @@ async def share_access(chat_id: Id, user: VerifiedUser, service: Service) -> Any
 # ---------------------------------------------------------------- one chat
 
 
-@router.get("/{chat_id}", response_model=ChatResponse)
+@router.get("/{chat_id}", response_model=ChatWithUsage)
 async def get_chat(chat_id: Id, user: VerifiedUser, service: Service) -> Any:
-    return await service.present(await service.readable(user, chat_id))
+    body = await service.present(await service.readable(user, chat_id))
+    threshold = int(service.config.get("chat.compaction.token_threshold"))
+    messages = body["chat"].get("history", {}).get("messages", {})
+    return {**body, "context_usage": context_usage(messages, body["current_message_id"], threshold)}
 
 
 @router.post("/{chat_id}", response_model=ChatResponse)

@@ -88,6 +88,12 @@ class ChatResponse(BaseModel):
     current_message_id: str | None = None
 
 
+class ChatWithUsage(ChatResponse):
+    """GET /api/v1/chats/{id} adds an estimate of the context the current branch fills."""
+
+    context_usage: dict[str, Any]
+
+
 class ChatTitleIdResponse(BaseModel):
     id: str
     title: str

@@ -52,6 +52,12 @@ DEFAULTS: dict[str, Callable[[Settings], Any]] = {
     "ui.model_order_list": lambda s: list(s.model_order_list),
     "models.default_metadata": lambda s: dict(s.default_model_metadata),
     "models.default_params": lambda s: dict(s.default_model_params),
+    "chat.compaction.enable": lambda s: s.enable_context_compaction,
+    "chat.compaction.model": lambda s: s.context_compaction_model,
+    "chat.compaction.token_threshold": lambda s: s.context_compaction_token_threshold,
+    "chat.compaction.token_cap": lambda s: s.context_compaction_token_cap,
+    "chat.compaction.retention_percentage": lambda s: s.context_compaction_retention_percentage,
+    "chat.compaction.prompt_template": lambda s: s.context_compaction_prompt_template,
     "evaluation.arena.enable": lambda s: s.enable_evaluation_arena_models,
     "evaluation.arena.models": lambda s: list(s.evaluation_arena_models),
 }

@@ -12,6 +12,7 @@ from owlet.access import repository as grants_repository
 from owlet.access.rules import Principal, allowed_grants, can_access
 from owlet.access.schemas import GrantForm, GrantModel
 from owlet.access.service import principal_for
+from owlet.chats import repository as chat_repository
 from owlet.config.store import ConfigStore
 from owlet.container import Container
 from owlet.core.clock import new_id, now
@@ -94,18 +95,7 @@ class FolderService:
         return listed
 
     async def _unread_counts(self, user: User, ids: set[str]) -> dict[str, int]:
-        if not ids:
-            return {}
-        unread = (Chat.last_read_at.is_(None)) | (Chat.last_read_at < Chat.updated_at)
-        stmt = (
-            select(Chat.folder_id, func.count())
-            .where(
-                Chat.user_id == user.id, Chat.folder_id.in_(ids), Chat.archived.is_(False), unread
-            )
-            .group_by(Chat.folder_id)
-        )
-        rows = (await self.session.execute(stmt)).all()
-        return {str(folder_id): int(count) for folder_id, count in rows}
+        return await chat_repository.unread_by_folder(self.session, user.id, ids) if ids else {}
 
     async def shared(self, user: User) -> list[dict[str, Any]]:
         principal = await self._principal(user)
