@@ -156,6 +156,25 @@ ACCESS: dict[tuple[str, str], str] = {
             ("DELETE", "/{folder_id}"),
         )
     },
+    **{
+        (method, "/api/v1/files" + path): "verified"
+        for method, path in (
+            ("POST", "/"),
+            ("GET", "/"),
+            ("GET", "/search"),
+            ("GET", "/count"),
+            ("GET", "/{file_id}"),
+            ("GET", "/{file_id}/process/status"),
+            ("GET", "/{file_id}/data/content"),
+            ("POST", "/{file_id}/data/content/update"),
+            ("GET", "/{file_id}/content"),
+            ("GET", "/{file_id}/content/html"),
+            ("GET", "/{file_id}/content/{file_name}"),
+            ("POST", "/{file_id}/rename"),
+            ("DELETE", "/{file_id}"),
+        )
+    },
+    ("DELETE", "/api/v1/files/all"): "admin",
     ("POST", "/openai/responses"): "verified",
     ("POST", "/api/v1/messages/count_tokens"): "verified",
     ("POST", "/api/message/count_tokens"): "verified",
@@ -318,13 +337,23 @@ async def _chat_world(client: httpx.AsyncClient, token: str) -> dict[str, str]:
         "folder_id": folder["id"],
         "message_id": "m1",
         "share_id": share.json()["share_id"],
+        "file_id": await _file_of(client, headers),
+        "file_name": "note.txt",
     }
+
+
+async def _file_of(client: httpx.AsyncClient, headers: dict[str, str]) -> str:
+    made = await client.post(
+        "/api/v1/files/", headers=headers, files={"file": ("note.txt", b"hi", "text/plain")},
+        params={"process": "false"},
+    )  # fmt: skip
+    return str(made.json()["id"])
 
 
 async def _sacrificial(world: World, path: str) -> str:
     """Destructive admin routes act on a throw-away object, not the shared fixtures."""
     headers = bearer(world.token(world.admin["id"]))
-    if "{chat_id}" in path or "{folder_id}" in path:
+    if "{chat_id}" in path or "{folder_id}" in path or "{file_id}" in path:
         own = await _chat_world(world.client, world.token(world.admin["id"]))
         for name, value in own.items():
             path = path.replace("{" + name + "}", value)

@@ -14,6 +14,7 @@ from owlet.connections.config_router import router as connections
 from owlet.connections.ollama_router import router as ollama
 from owlet.connections.openai_router import router as openai
 from owlet.evaluations.router import router as evaluations
+from owlet.files.router import router as files
 from owlet.folders.router import router as folders
 from owlet.groups.router import router as groups
 from owlet.models.router import records as model_records
@@ -36,6 +37,7 @@ router.include_router(anthropic)
 router.include_router(chat_activity)  # before `chats`: its static paths must not be ids
 router.include_router(chats)
 router.include_router(folders)
+router.include_router(files)
 router.include_router(configs)
 router.include_router(evaluations)
 # Last: its catch-all `/openai/{path}` must not shadow `/openai/config`.

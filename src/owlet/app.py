@@ -33,6 +33,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             await container.close()
             raise
         app.state.container = container
+        await container.files.recover()
         # What start-up built lives as long as the process: keep it out of the collector's
         # scans, so a full collection under load pauses for the request garbage only.
         gc.collect()
@@ -54,7 +55,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     install_error_handlers(app)
     app.include_router(router)
-    app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_request_body_size)
+    app.add_middleware(
+        BodyLimitMiddleware,
+        max_bytes=settings.max_request_body_size,
+        per_path={"/api/v1/files/": settings.max_upload_size},
+    )
     origins = settings.cors_origins
     app.add_middleware(
         CORSMiddleware,

@@ -18,6 +18,8 @@ from owlet.config.store import ConfigStore
 from owlet.core.passwords import PasswordHasher
 from owlet.db.engine import create_engine, create_sessionmaker
 from owlet.db.migrate import current_revision, head_revision, migrate
+from owlet.files.processing import FileProcessor
+from owlet.files.storage import LocalStorage
 from owlet.models.records_cache import ModelRecordCache
 from owlet.providers.catalog import ModelCatalog
 from owlet.providers.gateway import Gateway
@@ -51,6 +53,7 @@ class Container:
     upstream: UpstreamClient
     catalog: ModelCatalog
     gateway: Gateway
+    files: FileProcessor
     credentials: CredentialCache = field(default_factory=lambda: CredentialCache(1.0))
     model_records: ModelRecordCache = field(default_factory=lambda: ModelRecordCache(1.0))
     stages: Stages = field(default_factory=Stages)  # pipeline plug-ins (filters come later)
@@ -98,11 +101,17 @@ class Container:
                 upstream, settings.models_cache_ttl, settings.aiohttp_client_timeout_model_list
             ),
             gateway=Gateway(upstream),
+            files=FileProcessor(
+                sessionmaker,
+                LocalStorage((settings.data_dir / "uploads").resolve()),
+                settings.file_processing_concurrency,
+            ),
             model_records=ModelRecordCache(settings.models_cache_ttl),
             credentials=CredentialCache(settings.credential_cache_ttl),
         )
 
     async def close(self) -> None:
+        await self.files.close()
         await self.catalog.close()
         await self.http.aclose()
         if self.redis is not None:

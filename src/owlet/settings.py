@@ -132,6 +132,12 @@ class Settings(BaseSettings):
     context_compaction_token_cap: int | None = Field(default=None, ge=1)
     context_compaction_retention_percentage: int = Field(default=40, ge=10, le=50)
     context_compaction_prompt_template: str = ""
+    # Files (first values of admin config; sizes in MB as in Open WebUI)
+    rag_file_max_size: float | None = Field(default=None, gt=0)
+    # Hard cap on an upload's request body (bytes), whatever RAG_FILE_MAX_SIZE says.
+    max_upload_size: int = Field(default=1024**3, ge=1024)
+    rag_allowed_file_extensions: str = ""  # comma-separated, e.g. "pdf,txt"; empty: any
+    file_processing_concurrency: int = Field(default=2, ge=1, le=64)
     enable_admin_chat_access: bool = True  # admins may read other users' chats
     enable_admin_export: bool = True  # admins may export every chat (/api/v1/chats/all/db)
     # The model list (first values of the admin config at /api/v1/configs/models); JSON in env

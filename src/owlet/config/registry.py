@@ -58,6 +58,10 @@ DEFAULTS: dict[str, Callable[[Settings], Any]] = {
     "chat.compaction.token_cap": lambda s: s.context_compaction_token_cap,
     "chat.compaction.retention_percentage": lambda s: s.context_compaction_retention_percentage,
     "chat.compaction.prompt_template": lambda s: s.context_compaction_prompt_template,
+    "rag.file.max_size": lambda s: s.rag_file_max_size,
+    "rag.file.allowed_extensions": lambda s: [
+        e.strip().lower().lstrip(".") for e in s.rag_allowed_file_extensions.split(",") if e.strip()
+    ],
     "evaluation.arena.enable": lambda s: s.enable_evaluation_arena_models,
     "evaluation.arena.models": lambda s: list(s.evaluation_arena_models),
 }

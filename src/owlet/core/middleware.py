@@ -90,15 +90,18 @@ class BodyLimitMiddleware:
     app's handlers render as `{"detail": ...}`. Nothing is buffered here.
     """
 
-    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
+    def __init__(
+        self, app: ASGIApp, max_bytes: int, per_path: dict[str, int] | None = None
+    ) -> None:
         self.app = app
         self.max_bytes = max_bytes
+        self.per_path = per_path or {}  # e.g. the upload route's own, larger limit
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        limit = self.max_bytes
+        limit = self.per_path.get(scope["path"], self.max_bytes)
         declared = _content_length(scope)
         if declared is not None and declared > limit:
             await _send_json(send, 413, {"detail": _too_large(limit)})

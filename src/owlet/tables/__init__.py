@@ -6,6 +6,7 @@ from owlet.tables.auth import Auth
 from owlet.tables.base import Base
 from owlet.tables.chat import Chat, ChatMessage, ChatTag, Folder, SharedChat, Tag
 from owlet.tables.config import ConfigEntry
+from owlet.tables.file import File
 from owlet.tables.group import Group, GroupMember
 from owlet.tables.model import Model
 from owlet.tables.revoked_token import RevokedToken
@@ -20,6 +21,7 @@ __all__ = [
     "ChatMessage",
     "ChatTag",
     "ConfigEntry",
+    "File",
     "Folder",
     "Group",
     "GroupMember",

@@ -1,0 +1,105 @@
+"""Processing of uploaded files: a bounded queue; the state lives in the database.
+
+Each file goes `pending` → `processing` → `completed` (text extracted) or `failed` (with
+`error`). At most `FILE_PROCESSING_CONCURRENCY` files are processed at once per worker, and
+the blocking extraction runs in a thread, so the event loop stays free. A server that stops
+mid-way finds its `pending`/`processing` files again at start-up and processes them anew;
+with several workers each may pick them up, which is harmless (the result is the same).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import logging
+from typing import Any
+
+import anyio
+from sqlalchemy import or_, select
+from sqlalchemy.ext.asyncio import async_sessionmaker
+
+from owlet.core.clock import now
+from owlet.files.extract import Unsupported, extract
+from owlet.files.storage import Storage
+from owlet.tables import File
+
+log = logging.getLogger(__name__)
+
+PENDING, PROCESSING, COMPLETED, FAILED = "pending", "processing", "completed", "failed"
+TERMINAL = (COMPLETED, FAILED)
+
+
+class FileProcessor:
+    def __init__(
+        self, sessionmaker: async_sessionmaker[Any], storage: Storage, concurrency: int
+    ) -> None:
+        self.sessionmaker = sessionmaker
+        self.storage = storage
+        self.concurrency = concurrency
+        self._queue: asyncio.Queue[str] = asyncio.Queue()
+        self._workers: list[asyncio.Task[None]] = []
+
+    def submit(self, file_id: str) -> None:
+        """Process later, in the background."""
+        if not self._workers:
+            self._workers = [
+                asyncio.create_task(self._work(), name=f"file-worker-{i}")
+                for i in range(self.concurrency)
+            ]
+        self._queue.put_nowait(file_id)
+
+    async def recover(self) -> int:
+        """Queue the files a previous run left unfinished."""
+        status = File.data["status"].as_string()
+        stmt = select(File.id).where(or_(status == PENDING, status == PROCESSING))
+        async with self.sessionmaker() as session:
+            ids = list((await session.scalars(stmt)).all())
+        for file_id in ids:
+            self.submit(file_id)
+        if ids:
+            log.info("resuming the processing of %d file(s)", len(ids))
+        return len(ids)
+
+    async def close(self) -> None:
+        for worker in self._workers:
+            worker.cancel()
+        await asyncio.gather(*self._workers, return_exceptions=True)
+
+    async def _work(self) -> None:
+        while True:
+            file_id = await self._queue.get()
+            try:
+                await self.process(file_id)
+            except Exception:
+                log.exception("processing file %s failed", file_id)
+            finally:
+                self._queue.task_done()
+
+    async def process(self, file_id: str) -> None:
+        """Extract the file's text now; the row says how it went."""
+        async with self.sessionmaker() as session:
+            row = await session.get(File, file_id)
+            if row is None or row.path is None:
+                return
+            row.data = {**row.data, "status": PROCESSING}
+            row.updated_at = now()
+            path, filename = self.storage.local_path(row.path), row.filename
+            content_type = str(row.meta.get("content_type") or "")
+            await session.commit()
+        try:
+            text = await anyio.to_thread.run_sync(extract, path, filename, content_type)
+            result: dict[str, Any] = {"status": COMPLETED, "content": text}
+            digest: str | None = hashlib.sha256(text.encode()).hexdigest()
+        except Unsupported as exc:
+            result, digest = {"status": FAILED, "error": str(exc)}, None
+        except OSError as exc:
+            result, digest = {"status": FAILED, "error": f"The file could not be read: {exc}"}, None
+        async with self.sessionmaker() as session:
+            row = await session.get(File, file_id)
+            if row is None:
+                return  # deleted meanwhile
+            data = {k: v for k, v in row.data.items() if k not in ("error", "content")}
+            row.data = {**data, **result}
+            row.hash = digest
+            row.updated_at = now()
+            await session.commit()
