@@ -77,6 +77,7 @@ def chat_rows(
     chat = {
         "id": chat_id, "user_id": user_id, "title": f"chat {seed}", "doc": doc,
         "linear": "path", "meta": {}, "archived": False, "pinned": False,
+        "message_seq": n_messages,
         "created_at": stamp, "updated_at": stamp,
     }  # fmt: skip
     return chat, messages

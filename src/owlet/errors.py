@@ -9,7 +9,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from sqlalchemy.exc import DataError, IntegrityError
+from sqlalchemy.exc import DataError, IntegrityError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
@@ -175,9 +175,21 @@ def install_error_handlers(app: FastAPI) -> None:
             {"detail": Messages.BUSY}, status_code=503, headers={"Retry-After": "1"}
         )
 
+    async def operational_error(request: Request, exc: Exception) -> JSONResponse:
+        # SQLite's "database is locked" after busy_timeout (or a PostgreSQL lock timeout):
+        # contention, so the client may retry. Anything else is a real failure.
+        text = str(getattr(exc, "orig", exc)).lower()
+        if "locked" in text or "busy" in text or "lock timeout" in text:
+            log.warning("database busy (request %s): %s", _request_id(request), text[:200])
+            return JSONResponse(
+                {"detail": Messages.BUSY}, status_code=503, headers={"Retry-After": "1"}
+            )
+        raise exc
+
     app.add_exception_handler(IntegrityError, integrity_error)
     app.add_exception_handler(PoolTimeout, pool_timeout)
     app.add_exception_handler(DataError, data_error)
+    app.add_exception_handler(OperationalError, operational_error)
 
 
 MAX_ECHO_CHARS = 1000

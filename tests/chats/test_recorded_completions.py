@@ -207,3 +207,39 @@ def test_the_answer_is_saved_after_the_client_hangs_up(
     assert answer.get("done") is True
     assert answer.get("content") == "tick " * 20  # the whole answer, not what the client saw
     assert openai_up.cancelled_streams == 0
+
+
+def test_a_message_deleted_mid_stream_stays_deleted(
+    server: tuple[str, str], openai_up: FakeUpstream
+) -> None:
+    base, key = server
+    headers = {"Authorization": f"Bearer {key}"}
+    openai_up.tokens = ["tick "] * 10
+    openai_up.token_delay = 0.05
+    made = httpx.post(
+        f"{base}/api/v1/chats/new",
+        headers=headers,
+        json={"chat": {"title": "t", "history": {"currentId": None, "messages": {}}}},
+    ).json()
+    body = {
+        "model": "fake-gpt",
+        "messages": [{"role": "user", "content": "count"}],
+        "stream": True,
+        "chat_id": made["id"],
+        "id": "a1",
+        "user_message": message("u1", None, "user", "count"),
+    }
+    url = f"{base}/api/chat/completions"
+    with httpx.stream("POST", url, headers=headers, json=body, timeout=30) as response:
+        lines = response.iter_lines()
+        for line in lines:
+            if "tick" in line:
+                gone = httpx.delete(
+                    f"{base}/api/v1/chats/{made['id']}/messages/a1", headers=headers
+                )
+                assert gone.status_code == 200
+                break
+        for _ in lines:  # read to the end: the final save has happened by then
+            pass
+    saved = httpx.get(f"{base}/api/v1/chats/{made['id']}", headers=headers).json()
+    assert "a1" not in saved["chat"]["history"]["messages"]

@@ -181,7 +181,8 @@ async def compact(
     """
     chat = await service.owned(user, chat_id)
     tree = await _tree_of(service, chat)
-    branch = docs.path_to(tree, docs.current_id(chat.doc))
+    keys = docs.path_ids(tree, docs.current_id(chat.doc))
+    branch = [tree[key] for key in keys]
     if branch and branch[-1].get("role") == "assistant" and branch[-1].get("done") is False:
         raise Conflict(STILL_ANSWERING)
     models = chat.doc.get("models") if isinstance(chat.doc.get("models"), list) else []
@@ -224,10 +225,9 @@ async def compact(
         raise BadRequest(NO_COMPACTION_MODEL) from None
     summary = _answer_text(result)
     chat = await service.owned(user, chat_id)
-    first_kept = dict(branch[cut])
-    first_kept.pop("childrenIds", None)
+    first_kept = docs.without_children(branch[cut])
     first_kept["contextSummary"] = summary
-    await repo.upsert_messages(service.session, chat.id, [(first_kept["id"], first_kept)], now())
+    await repo.upsert_messages(service.session, chat.id, [(keys[cut], first_kept)], now())
     chat.summary = summary
     chat.updated_at = now()
     await service.session.flush()

@@ -35,19 +35,33 @@ class Incoming:
     has_history_messages: bool
 
 
+MAX_ID_LENGTH = 256
+
+
+class ShapeError(ValueError):
+    """The chat JSON cannot be stored as sent (the client gets a 400 naming the problem)."""
+
+
 def split(chat: Mapping[str, Any]) -> Incoming:
     doc = dict(chat)
     messages: list[tuple[str, Json]] = []
     history = doc.get("history")
-    has_messages = isinstance(history, dict) and isinstance(history.get("messages"), dict)
-    if has_messages:
-        assert isinstance(history, dict)
-        rest = {k: v for k, v in history.items() if k != "messages"}
-        for key, message in history["messages"].items():
-            if isinstance(message, dict):
-                messages.append((str(key), without_children(message)))
-        doc["history"] = rest
-    return Incoming(doc, messages, has_messages)
+    if history is not None and not isinstance(history, dict):
+        raise ShapeError("`history` must be an object")
+    raw = history.get("messages") if isinstance(history, dict) else None
+    if raw is not None and not isinstance(raw, dict):
+        raise ShapeError("`history.messages` must be an object keyed by message id")
+    if isinstance(history, dict) and isinstance(raw, dict):
+        for key, message in raw.items():
+            if not isinstance(message, dict):
+                raise ShapeError(f"message {key!r} must be an object")
+            if not key or len(key) > MAX_ID_LENGTH:
+                raise ShapeError(f"message ids must be 1 to {MAX_ID_LENGTH} characters")
+            if parent_of(message) == key:
+                raise ShapeError(f"message {key!r} cannot be its own parent")
+            messages.append((key, without_children(message)))
+        doc["history"] = {k: v for k, v in history.items() if k != "messages"}
+    return Incoming(doc, messages, isinstance(raw, dict))
 
 
 def without_children(message: Mapping[str, Any]) -> Json:
@@ -65,7 +79,7 @@ def text_of(message: Mapping[str, Any]) -> str:
     if isinstance(content, str) and content:
         return content
     if isinstance(content, list):
-        parts = [str(p.get("text", "")) for p in content if isinstance(p, dict)]
+        parts = [str(p.get("text") or "") for p in content if isinstance(p, dict)]
         return "\n".join(p for p in parts if p)
     return output_text(message.get("output"))
 
@@ -76,8 +90,9 @@ def output_text(output: Any) -> str:
         return ""
     texts = []
     for item in output:
-        if isinstance(item, dict) and item.get("type") == "message":
-            for part in item.get("content") or []:
+        parts = item.get("content") if isinstance(item, dict) else None
+        if isinstance(item, dict) and item.get("type") == "message" and isinstance(parts, list):
+            for part in parts:
                 if isinstance(part, dict) and part.get("type") == "output_text":
                     texts.append(str(part.get("text", "")))
     return "".join(texts)
@@ -93,21 +108,23 @@ def tree(rows: Iterable[MessageRow]) -> dict[str, Json]:
     return {row.id: {**row.data, "childrenIds": children.get(row.id, [])} for row in rows}
 
 
+def path_ids(messages: Mapping[str, Mapping[str, Any]], current_id: Any) -> list[str]:
+    """The ids (keys) from the root down to `current_id` (empty when it is unknown)."""
+    ids: list[str] = []
+    seen: set[str] = set()
+    key = current_id if isinstance(current_id, str) and current_id in messages else None
+    while key is not None and key not in seen:  # a cycle of parentIds stops the walk
+        seen.add(key)
+        ids.append(key)
+        parent = parent_of(messages[key])
+        key = parent if parent in messages else None
+    ids.reverse()
+    return ids
+
+
 def path_to(messages: Mapping[str, Mapping[str, Any]], current_id: Any) -> list[Json]:
     """The messages from the root down to `current_id` (empty when it is unknown)."""
-    path: list[Json] = []
-    seen: set[str] = set()
-    node = messages.get(current_id) if isinstance(current_id, str) else None
-    while node is not None:
-        node_id = str(node.get("id", ""))
-        if node_id in seen:
-            break  # a cycle of parentIds: stop rather than loop
-        seen.add(node_id)
-        path.append(dict(node) if not isinstance(node, dict) else node)
-        parent = parent_of(node)
-        node = messages.get(parent) if parent else None
-    path.reverse()
-    return path
+    return [dict(messages[key]) for key in path_ids(messages, current_id)]
 
 
 def linear_mode(doc: Mapping[str, Any], messages: Mapping[str, Json]) -> str:
@@ -125,13 +142,13 @@ def assemble(doc: Mapping[str, Any], linear: str, rows: Iterable[MessageRow]) ->
     """The chat JSON as the client sent it: document, message tree, and the linear list."""
     chat = dict(doc)
     messages = tree(rows)
-    if "history" in chat or messages:
-        history = dict(chat.get("history") or {})
+    stored = chat.get("history")
+    if isinstance(stored, dict) or messages:
+        history = dict(stored) if isinstance(stored, dict) else {}
         history["messages"] = messages
         chat["history"] = history
     if linear == PATH:
-        history = chat.get("history") or {}
-        chat["messages"] = path_to(messages, history.get("currentId"))
+        chat["messages"] = path_to(messages, current_id(chat))
     return chat
 
 
@@ -147,6 +164,7 @@ def current_id(doc: Mapping[str, Any]) -> str | None:
 
 
 def with_current_id(doc: Mapping[str, Any], message_id: str | None) -> Json:
-    history = dict(doc.get("history") or {})
+    stored = doc.get("history")
+    history = dict(stored) if isinstance(stored, dict) else {}
     history["currentId"] = message_id
     return {**doc, "history": history}

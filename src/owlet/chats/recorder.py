@@ -26,7 +26,7 @@ from owlet.chats.service import ChatService
 from owlet.container import Container
 from owlet.core.clock import new_id, now
 from owlet.core.streams import DONE, SSE_MEDIA_TYPE, STREAM_HEADERS, sse_data
-from owlet.errors import Messages, NotFound
+from owlet.errors import BadRequest, Messages, NotFound
 from owlet.models.registry import ResolvedModel
 from owlet.providers.gateway import ChatStream, JsonBody
 from owlet.tables import Chat, User
@@ -57,6 +57,7 @@ class ChatRecorder:
         self.reasoning = ""
         self.usage: dict[str, Any] | None = None
         self.error: str | None = None
+        self.gone = False  # the message or chat was deleted while the model answered
         self._saved_at = time.monotonic()
 
     # ------------------------------------------------------------ before the model
@@ -97,11 +98,21 @@ class ChatRecorder:
         }
         if model.selected_model_id:
             placeholder["selectedModelId"] = model.selected_model_id
+        if placeholder["parentId"] == assistant_id or (
+            user_message and user_message.get("parentId") in (user_message["id"], assistant_id)
+        ):
+            raise BadRequest("A message cannot be its own parent.")
+        if user_message and len(user_message["id"]) > docs.MAX_ID_LENGTH:
+            raise BadRequest(f"Message ids must be at most {docs.MAX_ID_LENGTH} characters.")
+        if len(assistant_id) > docs.MAX_ID_LENGTH:
+            raise BadRequest(f"Message ids must be at most {docs.MAX_ID_LENGTH} characters.")
         items = ([(user_message["id"], user_message)] if user_message else []) + [
             (assistant_id, placeholder)
         ]
         if isinstance(chat_id, str) and chat_id:
             assert chat is not None
+            items = await _merged(session, chat.id, items)
+            placeholder = items[-1][1]
             await repo.upsert_messages(session, chat.id, items, now())
             doc = docs.with_current_id(chat.doc, assistant_id)
             models = doc.get("models")
@@ -164,8 +175,9 @@ class ChatRecorder:
         first = choices[0] if isinstance(choices, list) and choices else {}
         message = first.get("message") if isinstance(first, dict) else None
         if isinstance(message, dict):
-            self.content = message.get("content") or ""
-            self.reasoning = message.get("reasoning_content") or ""
+            content, reasoning = message.get("content"), message.get("reasoning_content")
+            self.content = content if isinstance(content, str) else ""
+            self.reasoning = reasoning if isinstance(reasoning, str) else ""
         if isinstance(body.get("usage"), dict):
             self.usage = body["usage"]
 
@@ -174,11 +186,13 @@ class ChatRecorder:
         if error:
             self.error = str(error.get("message") if isinstance(error, dict) else error)
             return
-        for choice in chunk.get("choices") or []:
+        choices = chunk.get("choices")
+        for choice in choices if isinstance(choices, list) else []:
             delta = choice.get("delta") if isinstance(choice, dict) else None
             if isinstance(delta, dict):
-                self.content += delta.get("content") or ""
-                self.reasoning += delta.get("reasoning_content") or ""
+                content, reasoning = delta.get("content"), delta.get("reasoning_content")
+                self.content += content if isinstance(content, str) else ""
+                self.reasoning += reasoning if isinstance(reasoning, str) else ""
         if isinstance(chunk.get("usage"), dict):
             self.usage = chunk["usage"]
 
@@ -186,21 +200,26 @@ class ChatRecorder:
         return time.monotonic() - self._saved_at >= SAVE_EVERY
 
     async def save(self, done: bool) -> None:
-        """Write the assistant message in a short session of its own."""
-        message = {**self.message, "content": self.content, "done": done}
-        if self.reasoning:
-            message["reasoning_content"] = self.reasoning
-        if self.usage is not None:
-            message["usage"] = self.usage
-        if self.error is not None:
-            message["error"] = {"content": self.error}
+        """Write the answer into the stored message (its other fields are kept) in a short
+        session of its own; a message or chat deleted meanwhile is not brought back."""
+        if self.gone:
+            return
         self._saved_at = time.monotonic()
         async with self.container.sessionmaker() as session:
             chat = await session.get(Chat, self.chat_id)
-            if chat is None:
-                return  # deleted while the model answered
+            row = await repo.message(session, self.chat_id, self.message["id"]) if chat else None
+            if chat is None or row is None:
+                self.gone = True
+                return
+            message = {**row.data, "content": self.content, "done": done}
+            if self.reasoning:
+                message["reasoning_content"] = self.reasoning
+            if self.usage is not None:
+                message["usage"] = self.usage
+            if self.error is not None:
+                message["error"] = {"content": self.error}
             stamp = now()
-            await repo.upsert_messages(session, self.chat_id, [(message["id"], message)], stamp)
+            await repo.upsert_messages(session, self.chat_id, [(row.id, message)], stamp)
             chat.updated_at = stamp
             await session.commit()
 
@@ -216,16 +235,26 @@ class _Relay:
         self.task.add_done_callback(_running.discard)
 
     async def _pump(self, recorder: ChatRecorder, stream: ChatStream) -> None:
+        finished = False
         try:
             async for frame in _observed(recorder, stream):
+                if _is_last(frame) and not finished:
+                    await recorder.save(done=True)  # saved before the client hears the end
+                    finished = True
                 if self.listening:
                     self.queue.put_nowait(frame)
-                if recorder.due():
+                if not finished and recorder.due():
                     await recorder.save(done=False)
-            await recorder.save(done=True)
-        except Exception:
+        except Exception as exc:
             log.exception("recording the answer into chat %s failed", recorder.chat_id)
+            recorder.error = recorder.error or f"The answer could not be recorded: {exc}"
         finally:
+            await stream.aclose()
+            if not finished:
+                try:  # best effort: never leave the message marked as being answered
+                    await recorder.save(done=True)
+                except Exception:
+                    log.exception("could not close the answer in chat %s", recorder.chat_id)
             self.queue.put_nowait(None)
 
     async def __aiter__(self) -> AsyncIterator[bytes]:
@@ -250,9 +279,31 @@ async def _observed(recorder: ChatRecorder, stream: ChatStream) -> AsyncIterator
         yield frame
 
 
+def _is_last(frame: bytes) -> bool:
+    return any(event == DONE for event in _events(frame))
+
+
 def _events(frame: bytes) -> list[str]:
     return [line[5:].strip() for line in frame.decode("utf-8", "replace").splitlines()
             if line.startswith("data:")]  # fmt: skip
+
+
+async def _merged(
+    session: AsyncSession, chat_id: str, items: list[tuple[str, dict[str, Any]]]
+) -> list[tuple[str, dict[str, Any]]]:
+    """Messages already in the chat keep what the client wrote into them: the user message
+    sent now wins over the stored one; a stored assistant message keeps its fields and is
+    only marked as being answered."""
+    merged = []
+    for index, (message_id, message) in enumerate(items):
+        row = await repo.message(session, chat_id, message_id)
+        if row is not None:
+            if index == len(items) - 1:  # the assistant message
+                message = {**message, **row.data, "done": False}
+            else:
+                message = {**row.data, **message}
+        merged.append((message_id, message))
+    return merged
 
 
 def _user_message(body: dict[str, Any], model_id: str) -> dict[str, Any] | None:

@@ -74,9 +74,17 @@ async def last_message_id(session: AsyncSession, chat_id: str) -> str | None:
     return await session.scalar(stmt)
 
 
-async def _next_seq(session: AsyncSession, chat_id: str) -> int:
-    stmt = select(func.max(ChatMessage.seq)).where(ChatMessage.chat_id == chat_id)
-    return int(await session.scalar(stmt) or 0) + 1
+async def _reserve_seq(session: AsyncSession, chat_id: str, count: int) -> int:
+    """The first of `count` fresh `seq` values for the chat, taken in one atomic update."""
+    stmt = (
+        update(Chat)
+        .where(Chat.id == chat_id)
+        .values(message_seq=Chat.message_seq + count)
+        .returning(Chat.message_seq)
+        .execution_options(synchronize_session=False)
+    )
+    top = int((await session.execute(stmt)).scalar_one())
+    return top - count + 1
 
 
 async def upsert_messages(
@@ -93,7 +101,8 @@ async def upsert_messages(
     for chunk in _chunks(ids, 500):
         stmt = select(ChatMessage).where(ChatMessage.chat_id == chat_id, ChatMessage.id.in_(chunk))
         existing.update({row.id: row for row in (await session.scalars(stmt)).all()})
-    seq = await _next_seq(session, chat_id)
+    fresh = {message_id for message_id, _ in items if message_id not in existing}
+    seq = await _reserve_seq(session, chat_id, len(fresh)) if fresh else 0
     changed = False
     for message_id, data in items:
         row = existing.get(message_id)
@@ -101,7 +110,7 @@ async def upsert_messages(
             if row.data != data:
                 row.data = data
                 row.parent_id = parent_of(data)
-                row.role = str(data.get("role") or "")
+                row.role = str(data.get("role") or "")[:32]
                 row.content = text_of(data)
                 row.updated_at = stamp
                 changed = True
@@ -110,7 +119,7 @@ async def upsert_messages(
             chat_id=chat_id,
             id=message_id,
             parent_id=parent_of(data),
-            role=str(data.get("role") or ""),
+            role=str(data.get("role") or "")[:32],
             content=text_of(data),
             data=data,
             seq=seq,
@@ -195,14 +204,14 @@ def in_folders(user_id: str, include: bool) -> ColumnElement[bool]:
 
 def content_matches(word: str) -> ColumnElement[bool]:
     """A chat whose title or any message contains `word` (case-insensitive)."""
-    pattern = f"%{_escape(word.lower())}%"
+    pattern = f"%{escape_like(word.lower())}%"
     in_messages = exists().where(
         ChatMessage.chat_id == Chat.id, func.lower(ChatMessage.content).like(pattern, escape="\\")
     )
     return or_(func.lower(Chat.title).like(pattern, escape="\\"), in_messages)
 
 
-def _escape(text: str) -> str:
+def escape_like(text: str) -> str:
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 

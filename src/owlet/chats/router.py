@@ -27,6 +27,7 @@ from owlet.chats.schemas import (
     TagForm,
     TagModel,
 )
+from owlet.chats.search import search as search_chats
 from owlet.chats.service import FOLDER_PAGE_SIZE, PAGE_SIZE
 from owlet.chats.sharing import ChatSharing, export_lines
 from owlet.core.paging import Page, page_window
@@ -111,7 +112,7 @@ async def search(
     window: PagedWindow,
     text: Annotated[CleanText, Query(min_length=1, max_length=1000)],
 ) -> Any:
-    return await service.search(user, text, window)
+    return await search_chats(service, user, text, window)
 
 
 @router.get("/folder/{folder_id}", response_model=list[ChatResponse])

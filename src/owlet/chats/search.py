@@ -3,6 +3,16 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import ColumnElement, and_, func, select
+
+from owlet.chats import repository as repo
+from owlet.core.paging import Page
+from owlet.tables import Chat, Folder, User
+
+if TYPE_CHECKING:
+    from owlet.chats.service import ChatService
 
 FILTERS = ("tag", "folder", "pinned", "archived", "shared")
 
@@ -47,3 +57,32 @@ def parse(text: str) -> Query:
             setattr(query, key, _flag(value))
     query.words = " ".join(words)
     return query
+
+
+async def search(service: ChatService, user: User, text: str, window: Page) -> list[dict[str, Any]]:
+    """Chats matching the search text (free words as one phrase, plus the filters)."""
+    query = parse(text)
+    archived = query.archived if query.archived is not None else False
+    where = and_(Chat.user_id == user.id, Chat.archived.is_(archived))
+    if query.pinned is not None:
+        where = and_(where, Chat.pinned.is_(query.pinned))
+    if query.shared is not None:
+        shared = Chat.share_id.is_not(None) if query.shared else Chat.share_id.is_(None)
+        where = and_(where, shared)
+    for tag in query.tags:
+        where = and_(where, repo.untagged() if tag == "none" else repo.tagged(user.id, tag))
+    if query.folders:
+        names = [name.lower() for name in query.folders]
+        folders = select(Folder.id).where(Folder.user_id == user.id)
+        where = and_(where, Chat.folder_id.in_(folders.where(_lower_name_in(names))))
+    if query.words:
+        where = and_(where, repo.content_matches(query.words))
+    found = await service.titles(where, window)
+    only_tag = len(query.tags) == 1 and not query.words and query.tags[0] != "none"
+    if not found and only_tag and window.offset == 0 and query.archived is None:
+        await repo.drop_unused_tags(service.session, user.id, query.tags)
+    return found
+
+
+def _lower_name_in(names: list[str]) -> ColumnElement[bool]:
+    return func.lower(Folder.name).in_(names)

@@ -10,7 +10,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, func, select
+from sqlalchemy import ColumnElement, and_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from owlet.access import repository as grants_repository
@@ -19,7 +19,7 @@ from owlet.access.service import principal_for
 from owlet.chats import document as docs
 from owlet.chats import repository as repo
 from owlet.chats.document import MessageRow
-from owlet.chats.search import parse, tag_id
+from owlet.chats.search import tag_id
 from owlet.config.store import ConfigStore
 from owlet.container import Container
 from owlet.core.clock import new_id, now
@@ -44,6 +44,13 @@ class _Row:
 
 def rows_of(messages: Sequence[tuple[str, dict[str, Any]]]) -> list[_Row]:
     return [_Row(i, docs.parent_of(m), m) for i, m in messages]
+
+
+def split(chat_json: Mapping[str, Any]) -> docs.Incoming:
+    try:
+        return docs.split(chat_json)
+    except docs.ShapeError as exc:
+        raise BadRequest(str(exc)) from exc
 
 
 def title_of(chat: Mapping[str, Any], default: str = "New Chat") -> str:
@@ -155,7 +162,7 @@ class ChatService:
         updated_at: int | None = None,
     ) -> Chat:
         """A new chat (new id; the JSON is kept as sent) with a row per message."""
-        incoming = docs.split(chat_json)
+        incoming = split(chat_json)
         linear = docs.linear_mode(incoming.doc, docs.tree(rows_of(incoming.messages)))
         stamp = now()
         meta = dict(meta or {})
@@ -203,7 +210,7 @@ class ChatService:
     ) -> dict[str, Any]:
         """Shallow merge of the chat JSON; `history.messages` merged per message id."""
         chat = await self.owned(user, chat_id)
-        incoming = docs.split(chat_json)
+        incoming = split(chat_json)
         doc = dict(chat.doc)
         for key, value in incoming.doc.items():
             old = doc.get(key)
@@ -246,25 +253,34 @@ class ChatService:
         return await self.present(chat)
 
     async def delete_message(self, user: User, chat_id: str, message_id: str) -> dict[str, Any]:
-        """The message and its direct children go; grandchildren move up to its parent."""
+        """The message and its direct children go; grandchildren move up to its parent.
+
+        The tree is walked in memory from one read of (id, parent) pairs, with a guard
+        against parentId cycles a client may have stored.
+        """
         chat = await self.owned_or_admin(user, chat_id)
-        target = await repo.message(self.session, chat.id, message_id)
-        if target is None:
+        rows = await repo.message_rows(self.session, chat.id)
+        parents = {row.id: row.parent_id for row in rows}
+        if message_id not in parents:
             raise NotFound(Messages.NOT_FOUND)
-        doomed = [target.id]
-        for child in await repo.children(self.session, chat.id, target.id):
-            doomed.append(child.id)
-            for grandchild in await repo.children(self.session, chat.id, child.id):
-                grandchild.parent_id = target.parent_id
-                grandchild.data = {**grandchild.data, "parentId": target.parent_id}
+        below: dict[str | None, list[str]] = {}
+        for row in rows:  # in insertion order
+            below.setdefault(row.parent_id, []).append(row.id)
+        new_parent = parents[message_id]
+        doomed = [message_id, *below.get(message_id, [])]
+        moved = [g for child in doomed[1:] for g in below.get(child, []) if g not in doomed]
+        for row_id in moved:
+            grandchild = await repo.message(self.session, chat.id, row_id)
+            if grandchild is not None:
+                grandchild.parent_id = new_parent
+                grandchild.data = {**grandchild.data, "parentId": new_parent}
         await self.session.flush()
         await repo.delete_messages(self.session, chat.id, doomed)
-        leaf = target.parent_id
-        while True:  # the last leaf of the parent's last branch
-            below = await repo.children(self.session, chat.id, leaf)
-            if not below:
-                break
-            leaf = below[-1].id
+        for row_id in doomed:
+            parents.pop(row_id, None)
+        for row_id in moved:
+            parents[row_id] = new_parent
+        leaf = _last_leaf(parents, new_parent)
         if isinstance(chat.doc.get("history"), dict) or leaf is not None:
             chat.doc = docs.with_current_id(chat.doc, leaf)
         chat.updated_at = now()
@@ -359,29 +375,14 @@ class ChatService:
             where = and_(where, Chat.folder_id.is_(None))
         return where
 
-    async def search(self, user: User, text: str, window: Page) -> list[dict[str, Any]]:
-        query = parse(text)
-        archived = query.archived if query.archived is not None else False
-        where = and_(Chat.user_id == user.id, Chat.archived.is_(archived))
-        if query.pinned is not None:
-            where = and_(where, Chat.pinned.is_(query.pinned))
-        if query.shared is not None:
-            shared = Chat.share_id.is_not(None) if query.shared else Chat.share_id.is_(None)
-            where = and_(where, shared)
-        for tag in query.tags:
-            where = and_(where, repo.untagged() if tag == "none" else repo.tagged(user.id, tag))
-        if query.folders:
-            names = [name.lower() for name in query.folders]
-            folders = select(Folder.id).where(Folder.user_id == user.id)
-            where = and_(where, Chat.folder_id.in_(folders.where(_lower_name_in(names))))
-        if query.words:
-            where = and_(where, repo.content_matches(query.words))
-        found = await self.titles(where, window)
-        only_tag = len(query.tags) == 1 and not query.words and query.tags[0] != "none"
-        if not found and only_tag and window.offset == 0 and query.archived is None:
-            await repo.drop_unused_tags(self.session, user.id, query.tags)
-        return found
 
-
-def _lower_name_in(names: list[str]) -> ColumnElement[bool]:
-    return func.lower(Folder.name).in_(names)
+def _last_leaf(parents: Mapping[str, str | None], start: str | None) -> str | None:
+    """Down the last branch from `start` (or from the roots) to a message with no children."""
+    below: dict[str | None, list[str]] = {}
+    for message_id, parent in parents.items():  # insertion order is kept by the dict
+        below.setdefault(parent, []).append(message_id)
+    node, seen = start, set()
+    while below.get(node) and node not in seen:
+        seen.add(node)
+        node = below[node][-1]
+    return node

@@ -115,7 +115,7 @@ class ChatSharing(ChatService):
             Chat.user_id == user.id, Chat.share_id.is_not(None)
         )
         if query:
-            stmt = stmt.where(Chat.title.ilike(f"%{query}%"))
+            stmt = stmt.where(Chat.title.ilike(f"%{repo.escape_like(query)}%", escape="\\"))
         order = Chat.updated_at.asc() if direction == "asc" else Chat.updated_at.desc()
         stmt = stmt.order_by(order, Chat.id).offset(window.offset)
         if window.limit is not None:
@@ -150,7 +150,7 @@ class ChatSharing(ChatService):
 
     async def clone(self, user: User, chat_id: str, title: str | None) -> dict[str, Any]:
         await self.require_permission(user, "chat.import")
-        source = await self.readable(user, chat_id)
+        source = await self.owned(user, chat_id)  # others clone a share: /clone/shared
         chat_json = (await self.present(source))["chat"]
         new_title = title or f"Clone of {source.title}"
         copy = {
@@ -159,10 +159,9 @@ class ChatSharing(ChatService):
             "originalChatId": source.id,
             "branchPointMessageId": docs.current_id(chat_json),
         }
-        own = source.user_id == user.id
         chat = await self.insert(
-            user.id, copy, folder_id=source.folder_id if own else None,
-            pinned=source.pinned if own else False, variables=source.variables,
+            user.id, copy, folder_id=source.folder_id, pinned=source.pinned,
+            variables=source.variables,
         )  # fmt: skip
         return await self.present(chat)
 
@@ -188,9 +187,11 @@ class ChatSharing(ChatService):
         point = message_id or docs.current_id(source.doc)
         if point not in messages:
             raise NotFound("message not found")
-        branch = docs.path_to(messages, point)
-        history = {**(source.doc.get("history") or {}), "currentId": point}
-        history["messages"] = {m["id"]: docs.without_children(m) for m in branch}
+        keys = docs.path_ids(messages, point)
+        branch = [messages[key] for key in keys]
+        stored = source.doc.get("history")
+        history = {**(stored if isinstance(stored, dict) else {}), "currentId": point}
+        history["messages"] = {key: docs.without_children(messages[key]) for key in keys}
         chat_json = {
             **source.doc,
             "title": f"{source.title} (fork)",
@@ -198,7 +199,7 @@ class ChatSharing(ChatService):
             "originalChatId": source.id,
             "branchPointMessageId": point,
         }
-        if source.linear == docs.PATH:
+        if source.linear != docs.ABSENT:  # the linear list follows the branch too
             chat_json["messages"] = branch
         meta = {**(source.meta or {}), "forked_from": source.id, "forked_from_message_id": point}
         chat = await self.insert(user.id, chat_json, folder_id=source.folder_id, meta=meta)

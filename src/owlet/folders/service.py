@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import and_, delete, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from owlet.access import repository as grants_repository
@@ -13,12 +13,13 @@ from owlet.access.rules import Principal, allowed_grants, can_access
 from owlet.access.schemas import GrantForm, GrantModel
 from owlet.access.service import principal_for
 from owlet.chats import repository as chat_repository
+from owlet.chats.service import SHARED_CHAT
 from owlet.config.store import ConfigStore
 from owlet.container import Container
 from owlet.core.clock import new_id, now
 from owlet.errors import BadRequest, Forbidden, Messages, NotFound
 from owlet.folders.schemas import FolderForm, FolderUpdateForm
-from owlet.tables import Chat, Folder, User
+from owlet.tables import AccessGrant, Chat, Folder, User
 from owlet.users import permissions as user_permissions
 
 RESOURCE = "folder"
@@ -98,25 +99,39 @@ class FolderService:
         return await chat_repository.unread_by_folder(self.session, user.id, ids) if ids else {}
 
     async def shared(self, user: User) -> list[dict[str, Any]]:
+        """Other users' folders the caller holds a grant on (found from the grants side)."""
         principal = await self._principal(user)
-        stmt = select(Folder).where(Folder.user_id != user.id).order_by(Folder.created_at)
-        candidates = list((await self.session.scalars(stmt)).all())
+        holders = or_(
+            and_(
+                AccessGrant.principal_type == "user", AccessGrant.principal_id.in_([user.id, "*"])
+            ),
+            and_(
+                AccessGrant.principal_type == "group",
+                AccessGrant.principal_id.in_(principal.group_ids),
+            ),
+        )
+        granted = select(AccessGrant.resource_id).where(
+            AccessGrant.resource_type == RESOURCE, holders
+        )
+        stmt = (
+            select(Folder, User.name)
+            .join(User, User.id == Folder.user_id, isouter=True)
+            .where(Folder.id.in_(granted), Folder.user_id != user.id)
+            .order_by(Folder.created_at)
+        )
+        rows = (await self.session.execute(stmt)).all()
         grants = await grants_repository.for_resources(
-            self.session, RESOURCE, [f.id for f in candidates]
+            self.session, RESOURCE, [f.id for f, _ in rows]
         )
         shared = []
-        for folder in candidates:
-            if not can_access(principal, None, grants[folder.id], "read"):
-                continue
-            owner = await self.session.get(User, folder.user_id)
+        for folder, owner_name in rows:
             write = can_access(principal, None, grants[folder.id], "write")
             shown = [GrantModel.model_validate(g).model_dump() for g in grants[folder.id]]
             shared.append(
                 {
                     "id": folder.id, "name": folder.name, "parent_id": folder.parent_id,
-                    "user_id": folder.user_id, "owner_name": owner.name if owner else "",
-                    "permission": "write" if write else "read",
-                    "access_grants": shown,
+                    "user_id": folder.user_id, "owner_name": owner_name or "",
+                    "permission": "write" if write else "read", "access_grants": shown,
                     "is_expanded": folder.is_expanded, "meta": folder.meta,
                     "created_at": folder.created_at, "updated_at": folder.updated_at,
                 }
@@ -168,8 +183,8 @@ class FolderService:
     async def move(self, user: User, folder_id: str, parent_id: str | None) -> dict[str, Any]:
         folder = await self.writable(user, folder_id)
         if parent_id is not None:
-            parent = await self.session.get(Folder, parent_id)
-            if parent is None or parent.user_id != folder.user_id:
+            parent = await self.writable(user, parent_id)  # the caller must own it or write it
+            if parent.user_id != folder.user_id:
                 raise NotFound(Messages.NOT_FOUND)
             if parent_id in await self.subtree(folder):
                 raise BadRequest("A folder cannot move into itself or one of its sub-folders.")
@@ -220,9 +235,12 @@ class FolderService:
         ids = await self.subtree(folder)
         in_folders = Chat.folder_id.in_(ids)
         if delete_contents:
-            await self.session.execute(
-                delete(Chat).where(Chat.user_id == folder.user_id, in_folders)
-            )
+            owned_chats = and_(Chat.user_id == folder.user_id, in_folders)
+            chat_ids = list((await self.session.scalars(select(Chat.id).where(owned_chats))).all())
+            for chat_id in chat_ids:  # their share grants go too; rows cascade from the chat
+                await grants_repository.delete_for(self.session, SHARED_CHAT, chat_id)
+            await self.session.execute(delete(Chat).where(owned_chats))
+            await chat_repository.drop_unused_tags(self.session, folder.user_id)
         else:
             await self.session.execute(update(Chat).where(in_folders).values(folder_id=None))
         for child_id in ids:

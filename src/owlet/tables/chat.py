@@ -49,6 +49,8 @@ class Chat(Base):
     pinned: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     folder_id: Mapped[str | None] = mapped_column(String(64), nullable=True)
     last_read_at: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    # the last `seq` handed to a message; bumped atomically so concurrent appends never share one
+    message_seq: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     created_at: Mapped[int] = mapped_column(BigInteger)
     updated_at: Mapped[int] = mapped_column(BigInteger)
 

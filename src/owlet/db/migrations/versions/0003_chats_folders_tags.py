@@ -36,6 +36,7 @@ def upgrade() -> None:
     sa.Column('pinned', sa.Boolean(), server_default=sa.false(), nullable=False),
     sa.Column('folder_id', sa.String(length=64), nullable=True),
     sa.Column('last_read_at', sa.BigInteger(), nullable=True),
+    sa.Column('message_seq', sa.Integer(), server_default='0', nullable=False),
     sa.Column('created_at', sa.BigInteger(), nullable=False),
     sa.Column('updated_at', sa.BigInteger(), nullable=False),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_chat')),

@@ -1,0 +1,196 @@
+"""Chat shapes and races found in review: cycles, odd JSON, concurrent appends, clean-up."""
+
+from __future__ import annotations
+
+import asyncio
+
+import httpx
+import pytest
+from fastapi import FastAPI
+from sqlalchemy import select
+from sqlalchemy.exc import OperationalError
+
+from owlet.errors import install_error_handlers
+from owlet.tables import AccessGrant, ChatMessage
+from tests.chats.support import message, new_chat
+from tests.conftest import MakeClient
+from tests.fakes.upstream import FakeUpstream
+from tests.gateway import gateway_settings
+from tests.support import bearer, signup
+
+
+async def test_parent_cycles_never_hang(client: httpx.AsyncClient) -> None:
+    ada = await signup(client, "Ada")
+    headers = bearer(ada["token"])
+    own_parent = {"history": {"currentId": "p", "messages": {"p": {"id": "p", "parentId": "p"}}}}
+    refused = await client.post("/api/v1/chats/new", headers=headers, json={"chat": own_parent})
+    assert refused.status_code == 400
+    loop = {
+        "history": {
+            "currentId": "t",
+            "messages": {"p": {"id": "p", "parentId": "t"}, "t": {"id": "t", "parentId": "p"}},
+        }
+    }
+    chat = await new_chat(client, ada["token"], loop)
+    assert chat["chat"]["history"]["messages"]["t"]["childrenIds"] == ["p"]
+    opened = await client.get(f"/api/v1/chats/{chat['id']}", headers=headers)
+    assert opened.status_code == 200
+    deleted = await asyncio.wait_for(
+        client.delete(f"/api/v1/chats/{chat['id']}/messages/t", headers=headers), timeout=10
+    )
+    assert deleted.status_code == 200
+    assert deleted.json()["chat"]["history"]["messages"] == {}
+
+
+@pytest.mark.parametrize(
+    "chat",
+    [
+        {"history": "x"},
+        {"history": 5},
+        {"history": {"messages": ["a"]}},
+        {"history": {"messages": {"a": "not an object"}}},
+        {"history": {"messages": {"x" * 300: {"role": "user"}}}},
+    ],
+)
+async def test_odd_shapes_are_400(client: httpx.AsyncClient, chat: dict[str, object]) -> None:
+    ada = await signup(client, "Ada")
+    headers = bearer(ada["token"])
+    made = await client.post("/api/v1/chats/new", headers=headers, json={"chat": chat})
+    assert made.status_code == 400, made.text
+    existing = await new_chat(client, ada["token"], {"title": "t"})
+    updated = await client.post(
+        f"/api/v1/chats/{existing['id']}", headers=headers, json={"chat": chat}
+    )
+    assert updated.status_code == 400
+    imported = await client.post(
+        "/api/v1/chats/import", headers=headers, json={"chats": [{"chat": chat}]}
+    )
+    assert imported.status_code == 400
+    assert (
+        len((await client.get("/api/v1/chats/", headers=headers)).json()) == 1
+    )  # nothing half-written
+
+
+async def test_odd_but_valid_messages_work(client: httpx.AsyncClient) -> None:
+    ada = await signup(client, "Ada")
+    headers = bearer(ada["token"])
+    odd = {
+        "history": {
+            "currentId": "a",
+            "messages": {
+                "a": {"role": "user", "content": [{"type": "text", "text": None}]},  # no "id"
+                "b": {
+                    "role": "assistant",
+                    "parentId": "a",
+                    "content": "",
+                    "output": [{"type": "message", "content": 5}],
+                },
+            },
+        }
+    }
+    chat = await new_chat(client, ada["token"], odd)
+    assert chat["chat"]["history"]["messages"]["a"]["childrenIds"] == ["b"]
+    fork = await client.post(f"/api/v1/chats/{chat['id']}/fork", headers=headers, json={})
+    assert fork.status_code == 200 and list(fork.json()["chat"]["history"]["messages"]) == ["a"]
+    found = await client.get("/api/v1/chats/search", headers=headers, params={"text": "None"})
+    assert found.json() == []  # a null text part is not the word "None"
+
+
+async def test_concurrent_appends_get_distinct_order(client: httpx.AsyncClient) -> None:
+    ada = await signup(client, "Ada")
+    headers = bearer(ada["token"])
+    chat = await new_chat(client, ada["token"], {"title": "t"})
+
+    async def append(i: int) -> httpx.Response:
+        new = message(f"m{i}", None, "user", f"message {i}")
+        return await client.post(
+            f"/api/v1/chats/{chat['id']}",
+            headers=headers,
+            json={"chat": {"history": {"messages": {f"m{i}": new}}}},
+        )
+
+    results = await asyncio.gather(*(append(i) for i in range(20)))
+    assert all(r.status_code == 200 for r in results)
+    container = client.app.state.container  # type: ignore[attr-defined]
+    async with container.sessionmaker() as session:
+        seqs = (
+            await session.scalars(select(ChatMessage.seq).where(ChatMessage.chat_id == chat["id"]))
+        ).all()
+    assert sorted(seqs) == list(range(1, 21))
+
+
+async def test_deleting_a_folder_cleans_up_its_chats(client: httpx.AsyncClient) -> None:
+    ada = await signup(client, "Ada")
+    headers = bearer(ada["token"])
+    folder = (await client.post("/api/v1/folders/", headers=headers, json={"name": "F"})).json()
+    chat = await new_chat(client, ada["token"], {"title": "t"}, folder_id=folder["id"])
+    await client.post(
+        f"/api/v1/chats/{chat['id']}/tags", headers=headers, json={"name": "only here"}
+    )
+    await client.post(f"/api/v1/chats/{chat['id']}/share", headers=headers)
+    grant = [{"principal_type": "user", "principal_id": "*", "permission": "read"}]
+    await client.post(
+        f"/api/v1/chats/shared/{chat['id']}/access/update",
+        headers=headers,
+        json={"access_grants": grant},
+    )
+    await client.delete(f"/api/v1/folders/{folder['id']}", headers=headers)
+    assert (await client.get("/api/v1/chats/all/tags", headers=headers)).json() == []
+    container = client.app.state.container  # type: ignore[attr-defined]
+    async with container.sessionmaker() as session:
+        left = (
+            await session.scalars(select(AccessGrant).where(AccessGrant.resource_id == chat["id"]))
+        ).all()
+    assert left == []
+
+
+async def test_a_busy_database_is_a_503() -> None:
+    app = FastAPI()
+    install_error_handlers(app)
+
+    @app.get("/locked")
+    async def locked() -> None:
+        raise OperationalError("INSERT ...", {}, Exception("database is locked"))
+
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://t") as client:
+        response = await client.get("/locked")
+    assert response.status_code == 503 and response.headers["retry-after"] == "1"
+
+
+async def test_the_recorder_keeps_what_the_client_wrote(
+    make_client: MakeClient, openai_up: FakeUpstream, ollama_up: FakeUpstream
+) -> None:
+    async with make_client(**gateway_settings(openai_up, ollama_up)) as client:
+        ada = await signup(client, "Ada")
+        headers = bearer(ada["token"])
+        placeholder = message(
+            "a9", "u1", "assistant", "", modelName="Fake GPT", modelIdx=0, done=False
+        )
+        chat = await new_chat(
+            client,
+            ada["token"],
+            {
+                "history": {
+                    "currentId": "a9",
+                    "messages": {"u1": message("u1", None, "user", "hi"), "a9": placeholder},
+                }
+            },
+        )
+        body = {
+            "model": "fake-gpt",
+            "messages": [{"role": "user", "content": "hi"}],
+            "chat_id": chat["id"],
+            "id": "a9",
+        }
+        assert (
+            await client.post("/api/chat/completions", headers=headers, json=body)
+        ).status_code == 200
+        saved = (await client.get(f"/api/v1/chats/{chat['id']}", headers=headers)).json()
+        answer = saved["chat"]["history"]["messages"]["a9"]
+        assert answer["modelName"] == "Fake GPT" and answer["modelIdx"] == 0
+        assert answer["content"] == "Hello, world!" and answer["done"] is True
+        loop = {**body, "id": "z", "parent_id": "z", "user_message": message("z", "z", "user", "x")}
+        assert (
+            await client.post("/api/chat/completions", headers=headers, json=loop)
+        ).status_code == 400
