@@ -25,6 +25,7 @@ from owlet.providers.catalog import ModelCatalog
 from owlet.providers.gateway import Gateway
 from owlet.providers.http import UpstreamClient
 from owlet.providers.transport import LazyAiohttpTransport
+from owlet.retrieval.index import Retrieval
 from owlet.settings import Settings
 
 if TYPE_CHECKING:
@@ -54,6 +55,7 @@ class Container:
     catalog: ModelCatalog
     gateway: Gateway
     files: FileProcessor
+    retrieval: Retrieval
     credentials: CredentialCache = field(default_factory=lambda: CredentialCache(1.0))
     model_records: ModelRecordCache = field(default_factory=lambda: ModelRecordCache(1.0))
     stages: Stages = field(default_factory=Stages)  # pipeline plug-ins (filters come later)
@@ -79,6 +81,7 @@ class Container:
             transport=LazyAiohttpTransport(), follow_redirects=False, trust_env=False
         )
         upstream = UpstreamClient(http, settings.aiohttp_client_timeout)
+        retrieval = Retrieval(settings.data_dir.resolve(), upstream)
         return cls(
             settings=settings,
             secret_key=secret,
@@ -105,7 +108,10 @@ class Container:
                 sessionmaker,
                 LocalStorage((settings.data_dir / "uploads").resolve()),
                 settings.file_processing_concurrency,
+                retrieval,
+                config,
             ),
+            retrieval=retrieval,
             model_records=ModelRecordCache(settings.models_cache_ttl),
             credentials=CredentialCache(settings.credential_cache_ttl),
         )

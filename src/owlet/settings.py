@@ -138,6 +138,29 @@ class Settings(BaseSettings):
     max_upload_size: int = Field(default=1024**3, ge=1024)
     rag_allowed_file_extensions: str = ""  # comma-separated, e.g. "pdf,txt"; empty: any
     file_processing_concurrency: int = Field(default=2, ge=1, le=64)
+    # Retrieval (first values of the admin config at /api/v1/retrieval/*)
+    rag_embedding_engine: Literal["", "openai", "ollama"] = ""  # "": the local model
+    rag_embedding_model: str = "sentence-transformers/all-MiniLM-L6-v2"
+    rag_embedding_batch_size: int = Field(
+        default=1,
+        ge=1,
+        le=4096,
+        validation_alias=AliasChoices(
+            "RAG_EMBEDDING_BATCH_SIZE", "RAG_EMBEDDING_OPENAI_BATCH_SIZE"
+        ),
+    )
+    rag_openai_api_base_url: str = ""  # empty: the first OpenAI connection
+    rag_openai_api_key: str = ""
+    rag_ollama_base_url: str = ""  # empty: the first Ollama node
+    rag_ollama_api_key: str = ""
+    chunk_size: int = Field(default=1000, ge=10, le=100_000)
+    chunk_overlap: int = Field(default=100, ge=0, le=50_000)
+    rag_top_k: int = Field(default=3, ge=1, le=100)
+    rag_relevance_threshold: float = 0.0
+    enable_rag_hybrid_search: bool = False
+    rag_hybrid_bm25_weight: float = Field(default=0.5, ge=0.0, le=1.0)
+    rag_template: str = ""  # empty: the default template
+    vector_db: Literal["embedded"] = "embedded"
     enable_admin_chat_access: bool = True  # admins may read other users' chats
     enable_admin_export: bool = True  # admins may export every chat (/api/v1/chats/all/db)
     # The model list (first values of the admin config at /api/v1/configs/models); JSON in env

@@ -62,6 +62,20 @@ DEFAULTS: dict[str, Callable[[Settings], Any]] = {
     "rag.file.allowed_extensions": lambda s: [
         e.strip().lower().lstrip(".") for e in s.rag_allowed_file_extensions.split(",") if e.strip()
     ],
+    "rag.embedding_engine": lambda s: s.rag_embedding_engine,
+    "rag.embedding_model": lambda s: s.rag_embedding_model,
+    "rag.embedding_batch_size": lambda s: s.rag_embedding_batch_size,
+    "rag.openai_api_base_url": lambda s: s.rag_openai_api_base_url,
+    "rag.openai_api_key": lambda s: s.rag_openai_api_key,
+    "rag.ollama_base_url": lambda s: s.rag_ollama_base_url,
+    "rag.ollama_api_key": lambda s: s.rag_ollama_api_key,
+    "rag.chunk_size": lambda s: s.chunk_size,
+    "rag.chunk_overlap": lambda s: s.chunk_overlap,
+    "rag.top_k": lambda s: s.rag_top_k,
+    "rag.relevance_threshold": lambda s: s.rag_relevance_threshold,
+    "rag.enable_hybrid_search": lambda s: s.enable_rag_hybrid_search,
+    "rag.hybrid_bm25_weight": lambda s: s.rag_hybrid_bm25_weight,
+    "rag.template": lambda s: s.rag_template,
     "evaluation.arena.enable": lambda s: s.enable_evaluation_arena_models,
     "evaluation.arena.models": lambda s: list(s.evaluation_arena_models),
 }

@@ -1,8 +1,9 @@
 """Processing of uploaded files: a bounded queue; the state lives in the database.
 
-Each file goes `pending` → `processing` → `completed` (text extracted) or `failed` (with
-`error`). At most `FILE_PROCESSING_CONCURRENCY` files are processed at once per worker, and
-the blocking extraction runs in a thread, so the event loop stays free. A server that stops
+Each file goes `pending` → `processing` → `completed` (text extracted, chunked, embedded
+into the collection `file-<id>`) or `failed` (with `error`). At most
+`FILE_PROCESSING_CONCURRENCY` files are processed at once per worker, and the blocking
+extraction and embedding run in threads, so the event loop stays free. A server that stops
 mid-way finds its `pending`/`processing` files again at start-up and processes them anew;
 with several workers each may pick them up, which is harmless (the result is the same).
 """
@@ -18,9 +19,12 @@ import anyio
 from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
+from owlet.config.store import ConfigStore
 from owlet.core.clock import now
 from owlet.files.extract import Unsupported, extract
 from owlet.files.storage import Storage
+from owlet.retrieval.embedders import EmbeddingError
+from owlet.retrieval.index import Retrieval, file_collection
 from owlet.tables import File
 
 log = logging.getLogger(__name__)
@@ -31,11 +35,18 @@ TERMINAL = (COMPLETED, FAILED)
 
 class FileProcessor:
     def __init__(
-        self, sessionmaker: async_sessionmaker[Any], storage: Storage, concurrency: int
+        self,
+        sessionmaker: async_sessionmaker[Any],
+        storage: Storage,
+        concurrency: int,
+        retrieval: Retrieval,
+        config: ConfigStore,
     ) -> None:
         self.sessionmaker = sessionmaker
         self.storage = storage
         self.concurrency = concurrency
+        self.retrieval = retrieval
+        self.config = config
         self._queue: asyncio.Queue[str] = asyncio.Queue()
         self._workers: list[asyncio.Task[None]] = []
 
@@ -59,6 +70,14 @@ class FileProcessor:
         if ids:
             log.info("resuming the processing of %d file(s)", len(ids))
         return len(ids)
+
+    async def index(self, file_id: str, filename: str, text: str, digest: str | None) -> int:
+        """The file's chunks and vectors, in its own collection (replacing earlier ones)."""
+        collection = file_collection(file_id)
+        await self.retrieval.store.drop(collection)
+        config = await self.config.fresh()
+        metadata = {"file_id": file_id, "name": filename, "source": filename, "hash": digest}
+        return await self.retrieval.index_text(config, collection, text, metadata)
 
     async def close(self) -> None:
         for worker in self._workers:
@@ -88,9 +107,12 @@ class FileProcessor:
             await session.commit()
         try:
             text = await anyio.to_thread.run_sync(extract, path, filename, content_type)
-            result: dict[str, Any] = {"status": COMPLETED, "content": text}
             digest: str | None = hashlib.sha256(text.encode()).hexdigest()
+            await self.index(file_id, filename, text, digest)
+            result: dict[str, Any] = {"status": COMPLETED, "content": text}
         except Unsupported as exc:
+            result, digest = {"status": FAILED, "error": str(exc)}, None
+        except EmbeddingError as exc:
             result, digest = {"status": FAILED, "error": str(exc)}, None
         except OSError as exc:
             result, digest = {"status": FAILED, "error": f"The file could not be read: {exc}"}, None

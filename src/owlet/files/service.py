@@ -19,6 +19,7 @@ from owlet.core.paging import Page
 from owlet.errors import BadRequest, Messages, NotFound, PayloadTooLarge
 from owlet.files.processing import PENDING
 from owlet.files.storage import TooLarge
+from owlet.retrieval.index import file_collection
 from owlet.tables import File, User
 
 PAGE_SIZE = 50
@@ -185,6 +186,7 @@ class FileService:
         await self.session.commit()  # the row goes first: a blob without a row is harmless
         if key:
             await self.storage.delete(key)
+        await self.container.retrieval.store.drop(file_collection(file_id))
         return {"message": "File deleted successfully"}
 
     async def delete_all(self) -> dict[str, str]:
