@@ -175,6 +175,32 @@ ACCESS: dict[tuple[str, str], str] = {
         )
     },
     ("DELETE", "/api/v1/files/all"): "admin",
+    **{
+        (method, "/api/v1/knowledge" + path): "verified"
+        for method, path in (
+            ("GET", "/"),
+            ("GET", "/search"),
+            ("POST", "/create"),
+            ("GET", "/{knowledge_id}"),
+            ("POST", "/{knowledge_id}/update"),
+            ("POST", "/{knowledge_id}/access/update"),
+            ("GET", "/{knowledge_id}/files"),
+            ("POST", "/{knowledge_id}/file/add"),
+            ("POST", "/{knowledge_id}/files/batch/add"),
+            ("POST", "/{knowledge_id}/file/update"),
+            ("POST", "/{knowledge_id}/file/remove"),
+            ("POST", "/{knowledge_id}/reset"),
+            ("DELETE", "/{knowledge_id}/delete"),
+        )
+    },
+    **{
+        ("POST", "/api/v1/retrieval" + path): "verified"
+        for path in ("/query/doc", "/query/collection", "/process/text", "/process/file")
+    },
+    ("GET", "/api/v1/retrieval/config"): "admin",
+    ("POST", "/api/v1/retrieval/config/update"): "admin",
+    ("GET", "/api/v1/retrieval/embedding"): "admin",
+    ("POST", "/api/v1/retrieval/embedding/update"): "admin",
     ("POST", "/openai/responses"): "verified",
     ("POST", "/api/v1/messages/count_tokens"): "verified",
     ("POST", "/api/message/count_tokens"): "verified",
@@ -294,6 +320,7 @@ async def build_world(client: httpx.AsyncClient) -> tuple[World, dict[str, dict[
     # Users may hold API keys, so a 403 below comes from the role, not from this permission.
     defaults = (await client.get("/api/v1/users/default/permissions", headers=headers)).json()
     defaults["features"]["api_keys"] = True
+    defaults["workspace"]["knowledge"] = True  # so users own knowledge bases in this world
     await client.post("/api/v1/users/default/permissions", headers=headers, json=defaults)
     group = (
         await client.post("/api/v1/groups/create", headers=headers, json={"name": "crew"})
@@ -338,6 +365,9 @@ async def _chat_world(client: httpx.AsyncClient, token: str) -> dict[str, str]:
         "message_id": "m1",
         "share_id": share.json()["share_id"],
         "file_id": await _file_of(client, headers),
+        "knowledge_id": (
+            await client.post("/api/v1/knowledge/create", headers=headers, json={"name": "K"})
+        ).json()["id"],
         "file_name": "note.txt",
     }
 
@@ -353,7 +383,7 @@ async def _file_of(client: httpx.AsyncClient, headers: dict[str, str]) -> str:
 async def _sacrificial(world: World, path: str) -> str:
     """Destructive admin routes act on a throw-away object, not the shared fixtures."""
     headers = bearer(world.token(world.admin["id"]))
-    if "{chat_id}" in path or "{folder_id}" in path or "{file_id}" in path:
+    if any(f"{{{name}}}" in path for name in ("chat_id", "folder_id", "file_id", "knowledge_id")):
         own = await _chat_world(world.client, world.token(world.admin["id"]))
         for name, value in own.items():
             path = path.replace("{" + name + "}", value)

@@ -17,8 +17,10 @@ from owlet.evaluations.router import router as evaluations
 from owlet.files.router import router as files
 from owlet.folders.router import router as folders
 from owlet.groups.router import router as groups
+from owlet.knowledge.router import router as knowledge
 from owlet.models.router import records as model_records
 from owlet.models.router import router as models
+from owlet.retrieval.router import router as retrieval
 from owlet.users.router import router as users
 from owlet.web.router import router as web
 
@@ -38,6 +40,8 @@ router.include_router(chat_activity)  # before `chats`: its static paths must no
 router.include_router(chats)
 router.include_router(folders)
 router.include_router(files)
+router.include_router(knowledge)
+router.include_router(retrieval)
 router.include_router(configs)
 router.include_router(evaluations)
 # Last: its catch-all `/openai/{path}` must not shadow `/openai/config`.

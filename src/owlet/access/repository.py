@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 
-from sqlalchemy import delete, select
+from sqlalchemy import ColumnElement, Select, and_, delete, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from owlet.access.rules import Principal
 from owlet.access.schemas import GrantForm
 from owlet.core.clock import new_id, now
 from owlet.tables import AccessGrant
@@ -27,6 +28,27 @@ async def for_resources(
     for grant in rows.all():
         result[grant.resource_id].append(grant)
     return result
+
+
+def held_by(principal: Principal) -> ColumnElement[bool]:
+    """Grants naming the principal: the user, everyone (`user:*`), or one of their groups."""
+    return or_(
+        and_(
+            AccessGrant.principal_type == "user",
+            AccessGrant.principal_id.in_([principal.user_id, "*"]),
+        ),
+        and_(
+            AccessGrant.principal_type == "group",
+            AccessGrant.principal_id.in_(list(principal.group_ids)),
+        ),
+    )
+
+
+def readable_ids(resource_type: str, principal: Principal) -> Select[str]:
+    """The ids of resources of a type the principal holds a read (or write) grant on."""
+    return select(AccessGrant.resource_id).where(
+        AccessGrant.resource_type == resource_type, held_by(principal)
+    )
 
 
 async def for_resource(

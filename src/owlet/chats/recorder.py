@@ -58,6 +58,7 @@ class ChatRecorder:
         self.usage: dict[str, Any] | None = None
         self.error: str | None = None
         self.gone = False  # the message or chat was deleted while the model answered
+        self.sources: list[dict[str, Any]] = []  # RAG citations, stored on the message
         self._saved_at = time.monotonic()
 
     # ------------------------------------------------------------ before the model
@@ -150,6 +151,8 @@ class ChatRecorder:
     ) -> Response:
         headers = {"X-Chat-Id": self.chat_id}
         if isinstance(result, ChatStream):
+            if self.sources:
+                result.prefix.append(sse_data({"sources": self.sources}))
             if selected is not None:
                 result.prefix.append(sse_data({"selected_model_id": selected}))
             relay = _Relay(self, result)
@@ -159,6 +162,8 @@ class ChatRecorder:
         body = result.parsed() if isinstance(result, JsonBody) else dict(result)
         self.take_completion(body)
         await self.save(done=True)
+        if self.sources:
+            body["sources"] = self.sources
         if selected is not None:
             body["selected_model_id"] = selected
         if self.created:
@@ -218,6 +223,8 @@ class ChatRecorder:
                 message["usage"] = self.usage
             if self.error is not None:
                 message["error"] = {"content": self.error}
+            if self.sources:
+                message["sources"] = self.sources
             stamp = now()
             await repo.upsert_messages(session, self.chat_id, [(row.id, message)], stamp)
             chat.updated_at = stamp

@@ -24,6 +24,7 @@ from owlet.deps import (
 )
 from owlet.errors import AppError
 from owlet.providers.gateway import ChatStream, JsonBody
+from owlet.retrieval import rag
 
 router = APIRouter(tags=["chat"])
 
@@ -56,13 +57,25 @@ async def chat_completions(form: ChatCompletionForm, call: VerifiedCall) -> Any:
     service = service_for(call)
     body = form.model_dump(exclude_unset=True)
     model, payload = await service.prepare_chat(call.user, body)
+    items = await rag.resolve_items(call.session, call.container, call.user, body.get("files"))
     recorder = await ChatRecorder.open(
         call.session, call.container, ChatService(call.session, call.container, call.config),
         call.user, body, model,
     )  # fmt: skip
     await end_transaction(call.session)  # no database connection is held while the model answers
+    sources: list[dict[str, Any]] = []
+    if items:
+        query = rag.last_user_text(payload.get("messages"))
+        sources = await rag.retrieve(call.container, call.config, items, query)
+        if sources:
+            context = rag.render_context(sources)
+            payload["messages"] = rag.apply_template(
+                call.config, payload.get("messages") or [], context, query
+            )
     if recorder is None:
-        return respond(await service.dispatch_chat(model, payload), model.selected_model_id)
+        result = await service.dispatch_chat(model, payload)
+        return respond(result, model.selected_model_id, sources)
+    recorder.sources = sources
     try:
         result = await service.dispatch_chat(model, payload)
     except AppError as exc:
@@ -72,18 +85,26 @@ async def chat_completions(form: ChatCompletionForm, call: VerifiedCall) -> Any:
 
 
 def respond(
-    result: dict[str, Any] | JsonBody | ChatStream, selected: str | None = None
+    result: dict[str, Any] | JsonBody | ChatStream,
+    selected: str | None = None,
+    sources: list[dict[str, Any]] | None = None,
 ) -> Response:
     """The provider's answer as it came: a relayed stream, raw JSON bytes, or a built body.
 
-    `selected` (an arena's pick) leads the stream, or is a top-level key of the JSON body.
+    RAG `sources` and an arena's `selected` pick lead the stream as their own `data:` lines,
+    or are top-level keys of the JSON body.
     """
+    extra: dict[str, Any] = {}
+    if sources:
+        extra["sources"] = sources
     if selected is not None:
+        extra["selected_model_id"] = selected
+    if extra:
         if isinstance(result, ChatStream):
-            result.prefix.append(sse_data({"selected_model_id": selected}))
+            result.prefix.extend(sse_data({key: value}) for key, value in extra.items())
         else:
             body = result.parsed() if isinstance(result, JsonBody) else result
-            result = {**body, "selected_model_id": selected}
+            result = {**body, **extra}
     if isinstance(result, ChatStream):
         return StreamingResponse(
             result,

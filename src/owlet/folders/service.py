@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import and_, delete, func, or_, select, update
+from sqlalchemy import and_, delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from owlet.access import repository as grants_repository
@@ -19,7 +19,7 @@ from owlet.container import Container
 from owlet.core.clock import new_id, now
 from owlet.errors import BadRequest, Forbidden, Messages, NotFound
 from owlet.folders.schemas import FolderForm, FolderUpdateForm
-from owlet.tables import AccessGrant, Chat, Folder, User
+from owlet.tables import Chat, Folder, User
 from owlet.users import permissions as user_permissions
 
 RESOURCE = "folder"
@@ -101,18 +101,7 @@ class FolderService:
     async def shared(self, user: User) -> list[dict[str, Any]]:
         """Other users' folders the caller holds a grant on (found from the grants side)."""
         principal = await self._principal(user)
-        holders = or_(
-            and_(
-                AccessGrant.principal_type == "user", AccessGrant.principal_id.in_([user.id, "*"])
-            ),
-            and_(
-                AccessGrant.principal_type == "group",
-                AccessGrant.principal_id.in_(principal.group_ids),
-            ),
-        )
-        granted = select(AccessGrant.resource_id).where(
-            AccessGrant.resource_type == RESOURCE, holders
-        )
+        granted = grants_repository.readable_ids(RESOURCE, principal)
         stmt = (
             select(Folder, User.name)
             .join(User, User.id == Folder.user_id, isouter=True)

@@ -8,6 +8,7 @@ from owlet.tables.chat import Chat, ChatMessage, ChatTag, Folder, SharedChat, Ta
 from owlet.tables.config import ConfigEntry
 from owlet.tables.file import File
 from owlet.tables.group import Group, GroupMember
+from owlet.tables.knowledge import Knowledge, KnowledgeFile
 from owlet.tables.model import Model
 from owlet.tables.revoked_token import RevokedToken
 from owlet.tables.user import User
@@ -25,6 +26,8 @@ __all__ = [
     "Folder",
     "Group",
     "GroupMember",
+    "Knowledge",
+    "KnowledgeFile",
     "Model",
     "RevokedToken",
     "SharedChat",

@@ -1,0 +1,1 @@
+"""Knowledge bases (`/api/v1/knowledge`)."""

@@ -1,0 +1,144 @@
+"""`/api/v1/knowledge/*` (reference §6.3; directories, sync and external sources not yet)."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Body, Depends, Query
+from pydantic import Field
+
+from owlet.access.schemas import GrantForm
+from owlet.core.validation import CleanText, Form, Identifier
+from owlet.deps import ConfigDep, ContainerDep, SessionDep, VerifiedUser
+from owlet.files.service import present as present_file
+from owlet.knowledge.service import PAGE_SIZE, KnowledgeService
+
+router = APIRouter(prefix="/api/v1/knowledge", tags=["knowledge"])
+
+
+async def get_service(
+    session: SessionDep, container: ContainerDep, config: ConfigDep
+) -> KnowledgeService:
+    return KnowledgeService(session, container, config)
+
+
+Service = Annotated[KnowledgeService, Depends(get_service)]
+Page = Annotated[int, Query(ge=1, le=1_000_000)]
+
+
+class KnowledgeForm(Form):
+    name: Annotated[CleanText, Field(min_length=1, max_length=255)]
+    description: Annotated[CleanText, Field(max_length=10_000)] = ""
+    access_grants: list[GrantForm] | None = Field(default=None, max_length=1000)
+
+
+class AccessForm(Form):
+    access_grants: list[GrantForm] = Field(default_factory=list, max_length=1000)
+
+
+class FileIdForm(Form):
+    file_id: Identifier
+    directory_id: Identifier | None = None
+
+
+@router.get("/")
+async def list_knowledge(user: VerifiedUser, service: Service, page: Page = 1) -> Any:
+    return await service.list_readable(user, None, (page - 1) * PAGE_SIZE, PAGE_SIZE)
+
+
+@router.get("/search")
+async def search_knowledge(
+    user: VerifiedUser,
+    service: Service,
+    query: Annotated[CleanText | None, Query(max_length=500)] = None,
+    page: Page = 1,
+) -> Any:
+    return await service.list_readable(user, query, (page - 1) * PAGE_SIZE, PAGE_SIZE)
+
+
+@router.post("/create")
+async def create_knowledge(form: KnowledgeForm, user: VerifiedUser, service: Service) -> Any:
+    return await service.create(user, form.name, form.description, form.access_grants or [])
+
+
+@router.get("/{knowledge_id}")
+async def get_knowledge(knowledge_id: Identifier, user: VerifiedUser, service: Service) -> Any:
+    return await service.present(user, await service.readable(user, knowledge_id))
+
+
+@router.post("/{knowledge_id}/update")
+async def update_knowledge(
+    knowledge_id: Identifier, form: KnowledgeForm, user: VerifiedUser, service: Service
+) -> Any:
+    return await service.update(user, knowledge_id, form.name, form.description, form.access_grants)
+
+
+@router.post("/{knowledge_id}/access/update")
+async def update_knowledge_access(
+    knowledge_id: Identifier, form: AccessForm, user: VerifiedUser, service: Service
+) -> Any:
+    return await service.update_access(user, knowledge_id, form.access_grants)
+
+
+@router.get("/{knowledge_id}/files")
+async def knowledge_files(
+    knowledge_id: Identifier,
+    user: VerifiedUser,
+    service: Service,
+    include_content: bool = False,
+    page: Page = 1,
+) -> Any:
+    kb = await service.readable(user, knowledge_id)
+    files = list(await service.files_of(kb.id))
+    window = files[(page - 1) * PAGE_SIZE : page * PAGE_SIZE]
+    return {
+        "items": [present_file(f, content=include_content) for f in window],
+        "directories": [],
+        "breadcrumbs": [],
+        "total": len(files),
+    }
+
+
+@router.post("/{knowledge_id}/file/add")
+async def add_file(
+    knowledge_id: Identifier, form: FileIdForm, user: VerifiedUser, service: Service
+) -> Any:
+    return await service.add_files(user, knowledge_id, [form.file_id])
+
+
+@router.post("/{knowledge_id}/files/batch/add")
+async def add_files(
+    knowledge_id: Identifier,
+    user: VerifiedUser,
+    service: Service,
+    forms: Annotated[list[FileIdForm], Body(max_length=1000)],
+) -> Any:
+    return await service.add_files(user, knowledge_id, [f.file_id for f in forms])
+
+
+@router.post("/{knowledge_id}/file/update")
+async def update_file(
+    knowledge_id: Identifier, form: FileIdForm, user: VerifiedUser, service: Service
+) -> Any:
+    return await service.refresh_file(user, knowledge_id, form.file_id)
+
+
+@router.post("/{knowledge_id}/file/remove")
+async def remove_file(
+    knowledge_id: Identifier,
+    form: FileIdForm,
+    user: VerifiedUser,
+    service: Service,
+    delete_file: bool = True,
+) -> Any:
+    return await service.remove_file(user, knowledge_id, form.file_id, delete_file)
+
+
+@router.post("/{knowledge_id}/reset")
+async def reset_knowledge(knowledge_id: Identifier, user: VerifiedUser, service: Service) -> Any:
+    return await service.reset(user, knowledge_id)
+
+
+@router.delete("/{knowledge_id}/delete", response_model=bool)
+async def delete_knowledge(knowledge_id: Identifier, user: VerifiedUser, service: Service) -> bool:
+    return await service.delete(user, knowledge_id)

@@ -1,0 +1,236 @@
+"""Rules of `/api/v1/knowledge`: who reads and writes a knowledge base, and linking files.
+
+A knowledge base's vectors live in the collection named by its id; a linked file's chunks are
+copied there from `file-<id>` (no re-embedding). A knowledge base the caller may not read is
+answered 404, like a missing one; one they may read but not change answers 403.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import ColumnElement, and_, delete, func, or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from owlet.access import repository as grants_repository
+from owlet.access.rules import Principal, allowed_grants, can_access
+from owlet.access.schemas import GrantForm, GrantModel
+from owlet.access.service import principal_for
+from owlet.config.store import ConfigStore
+from owlet.container import Container
+from owlet.core.clock import new_id, now
+from owlet.errors import BadRequest, Forbidden, Messages, NotFound
+from owlet.files.processing import COMPLETED
+from owlet.retrieval.index import file_collection
+from owlet.tables import File, Knowledge, KnowledgeFile, User
+from owlet.users import permissions as user_permissions
+
+RESOURCE = "knowledge"
+PAGE_SIZE = 30
+EMPTY_CONTENT = (
+    "The content provided is empty. Please ensure that there is text or data present "
+    "before proceeding."
+)
+
+
+def file_metadata(row: File) -> dict[str, Any]:
+    return {"id": row.id, "hash": row.hash, "meta": row.meta,
+            "created_at": row.created_at, "updated_at": row.updated_at}  # fmt: skip
+
+
+class KnowledgeService:
+    def __init__(self, session: AsyncSession, container: Container, config: ConfigStore) -> None:
+        self.session = session
+        self.container = container
+        self.config = config
+        self.store = container.retrieval.store
+
+    # ------------------------------------------------------------ access
+
+    async def principal(self, user: User) -> Principal:
+        return await principal_for(self.session, user)
+
+    def _bypass(self, user: User) -> bool:
+        return user.role == "admin" and self.container.settings.bypass_admin_access_control
+
+    async def can(self, user: User, kb: Knowledge, permission: str) -> bool:
+        if self._bypass(user) or kb.user_id == user.id:
+            return True
+        grants = await grants_repository.for_resource(self.session, RESOURCE, kb.id)
+        return can_access(await self.principal(user), kb.user_id, grants, permission)
+
+    async def readable(self, user: User, kb_id: str) -> Knowledge:
+        kb = await self.session.get(Knowledge, kb_id)
+        if kb is None or not await self.can(user, kb, "read"):
+            raise NotFound(Messages.NOT_FOUND)
+        return kb
+
+    async def writable(self, user: User, kb_id: str) -> Knowledge:
+        kb = await self.readable(user, kb_id)
+        if not await self.can(user, kb, "write"):
+            raise Forbidden(Messages.ACCESS_PROHIBITED)
+        return kb
+
+    async def readable_ids(self, user: User) -> list[str]:
+        """Every knowledge base the caller may read (for lists and chat retrieval)."""
+        if self._bypass(user):
+            return list((await self.session.scalars(select(Knowledge.id))).all())
+        principal = await self.principal(user)
+        granted = grants_repository.readable_ids(RESOURCE, principal)
+        stmt = select(Knowledge.id).where(
+            or_(Knowledge.user_id == user.id, Knowledge.id.in_(granted))
+        )
+        return list((await self.session.scalars(stmt)).all())
+
+    # ------------------------------------------------------------ shapes
+
+    async def present(self, user: User, kb: Knowledge, files: bool = True) -> dict[str, Any]:
+        grants = await grants_repository.for_resource(self.session, RESOURCE, kb.id)
+        body: dict[str, Any] = {
+            "id": kb.id, "user_id": kb.user_id, "name": kb.name, "description": kb.description,
+            "meta": kb.meta, "created_at": kb.created_at, "updated_at": kb.updated_at,
+            "access_grants": [GrantModel.model_validate(g).model_dump() for g in grants],
+            "write_access": await self.can(user, kb, "write"),
+        }  # fmt: skip
+        if files:
+            body["files"] = [file_metadata(f) for f in await self.files_of(kb.id)]
+        return body
+
+    async def files_of(self, kb_id: str) -> Sequence[File]:
+        stmt = (
+            select(File)
+            .join(KnowledgeFile, KnowledgeFile.file_id == File.id)
+            .where(KnowledgeFile.knowledge_id == kb_id)
+            .order_by(KnowledgeFile.created_at, File.id)
+        )
+        return (await self.session.scalars(stmt)).all()
+
+    async def list_readable(
+        self, user: User, query: str | None, offset: int, limit: int
+    ) -> dict[str, Any]:
+        ids = await self.readable_ids(user)
+        where: ColumnElement[bool] = Knowledge.id.in_(ids)
+        if query:
+            lowered = func.lower(Knowledge.name)
+            where = and_(where, lowered.contains(query.lower(), autoescape=True))
+        total = await self.session.scalar(select(func.count()).select_from(Knowledge).where(where))
+        stmt = select(Knowledge).where(where).order_by(Knowledge.updated_at.desc(), Knowledge.id)
+        rows = (await self.session.scalars(stmt.offset(offset).limit(limit))).all()
+        return {
+            "items": [await self.present(user, kb, files=False) for kb in rows],
+            "total": int(total or 0),
+        }
+
+    # ------------------------------------------------------------ writing
+
+    async def create(
+        self, user: User, name: str, description: str, grants: Sequence[GrantForm]
+    ) -> dict[str, Any]:
+        if user.role != "admin":
+            permissions = await user_permissions.effective(self.session, self.config, user.id)
+            if not user_permissions.has(permissions, "workspace.knowledge"):
+                raise Forbidden(Messages.ACCESS_PROHIBITED)
+        stamp = now()
+        kb = Knowledge(id=new_id(), user_id=user.id, name=name, description=description,
+                       meta=None, created_at=stamp, updated_at=stamp)  # fmt: skip
+        self.session.add(kb)
+        await self.session.flush()
+        await self._set_grants(user, kb, grants)
+        return await self.present(user, kb)
+
+    async def _set_grants(self, user: User, kb: Knowledge, grants: Sequence[GrantForm]) -> None:
+        permissions = await user_permissions.effective(self.session, self.config, user.id)
+        kept = allowed_grants(await self.principal(user), permissions, "knowledge", grants)
+        await grants_repository.replace(self.session, RESOURCE, kb.id, kept)
+
+    async def update(
+        self,
+        user: User,
+        kb_id: str,
+        name: str,
+        description: str,
+        grants: Sequence[GrantForm] | None,
+    ) -> dict[str, Any]:
+        kb = await self.writable(user, kb_id)
+        kb.name, kb.description, kb.updated_at = name, description, now()
+        if grants is not None:
+            await self._set_grants(user, kb, grants)
+        return await self.present(user, kb)
+
+    async def update_access(
+        self, user: User, kb_id: str, grants: Sequence[GrantForm]
+    ) -> dict[str, Any]:
+        kb = await self.writable(user, kb_id)
+        await self._set_grants(user, kb, grants)
+        return await self.present(user, kb)
+
+    async def _file_for(self, user: User, file_id: str) -> File:
+        row = await self.session.get(File, file_id)
+        if row is None or (row.user_id != user.id and user.role != "admin"):
+            raise BadRequest(f"File {file_id} not found")
+        return row
+
+    async def add_files(self, user: User, kb_id: str, file_ids: Sequence[str]) -> dict[str, Any]:
+        """Link processed files: their chunks are copied into the knowledge collection."""
+        kb = await self.writable(user, kb_id)
+        linked = {f.id for f in await self.files_of(kb.id)}
+        for file_id in file_ids:
+            row = await self._file_for(user, file_id)
+            if row.id in linked:
+                continue
+            if row.data.get("status") != COMPLETED or not row.data.get("content"):
+                raise BadRequest(EMPTY_CONTENT)
+            copied = await self.container.retrieval.copy(file_collection(row.id), kb.id, {})
+            if not copied:
+                raise BadRequest(EMPTY_CONTENT)
+            self.session.add(KnowledgeFile(knowledge_id=kb.id, file_id=row.id,
+                                           user_id=user.id, created_at=now()))  # fmt: skip
+            linked.add(row.id)
+        kb.updated_at = now()
+        await self.session.flush()
+        return await self.present(user, kb)
+
+    async def refresh_file(self, user: User, kb_id: str, file_id: str) -> dict[str, Any]:
+        kb = await self.writable(user, kb_id)
+        row = await self._file_for(user, file_id)
+        await self.store.delete(kb.id, "file_id", row.id)
+        await self.container.retrieval.copy(file_collection(row.id), kb.id, {})
+        return await self.present(user, kb)
+
+    async def remove_file(
+        self, user: User, kb_id: str, file_id: str, delete_file: bool
+    ) -> dict[str, Any]:
+        kb = await self.writable(user, kb_id)
+        await self.session.execute(
+            delete(KnowledgeFile).where(
+                KnowledgeFile.knowledge_id == kb.id, KnowledgeFile.file_id == file_id
+            )
+        )
+        await self.store.delete(kb.id, "file_id", file_id)
+        row = await self.session.get(File, file_id)
+        if delete_file and row is not None and (row.user_id == user.id or user.role == "admin"):
+            key = row.path
+            await self.session.delete(row)
+            await self.session.flush()
+            if key:
+                await self.container.files.storage.delete(key)
+            await self.store.drop(file_collection(file_id))
+        kb.updated_at = now()
+        await self.session.flush()
+        return await self.present(user, kb)
+
+    async def reset(self, user: User, kb_id: str) -> dict[str, Any]:
+        kb = await self.writable(user, kb_id)
+        await self.session.execute(delete(KnowledgeFile).where(KnowledgeFile.knowledge_id == kb.id))
+        await self.store.drop(kb.id)
+        kb.updated_at = now()
+        return await self.present(user, kb)
+
+    async def delete(self, user: User, kb_id: str) -> bool:
+        kb = await self.writable(user, kb_id)
+        await grants_repository.delete_for(self.session, RESOURCE, kb.id)
+        await self.session.delete(kb)
+        await self.session.flush()
+        await self.store.drop(kb.id)
+        return True

@@ -1,0 +1,192 @@
+"""`/api/v1/retrieval/*` (reference §6.4): configuration, processing and queries."""
+
+from __future__ import annotations
+
+import hashlib
+from typing import Annotated, Any
+
+from fastapi import APIRouter
+from pydantic import Field
+
+from owlet.core.validation import CleanText, Form, Identifier
+from owlet.deps import AdminUser, ConfigDep, ContainerDep, SessionDep, VerifiedUser, end_transaction
+from owlet.errors import BadRequest, NotFound
+from owlet.files.processing import COMPLETED
+from owlet.retrieval import rag
+from owlet.retrieval.embedders import EmbeddingError
+from owlet.retrieval.index import file_collection, nested
+from owlet.tables import File
+
+router = APIRouter(prefix="/api/v1/retrieval", tags=["retrieval"])
+Collection = Annotated[str, Field(min_length=1, max_length=128, pattern=r"^[A-Za-z0-9_-]+$")]
+
+
+class QueryDocForm(Form):
+    collection_name: Collection
+    query: Annotated[CleanText, Field(min_length=1, max_length=10_000)]
+    k: int | None = Field(default=None, ge=1, le=100)
+
+
+class QueryCollectionForm(Form):
+    collection_names: list[Collection] = Field(min_length=1, max_length=100)
+    query: Annotated[CleanText, Field(min_length=1, max_length=10_000)]
+    k: int | None = Field(default=None, ge=1, le=100)
+
+
+class ProcessTextForm(Form):
+    name: Annotated[CleanText, Field(max_length=255)] = ""
+    content: Annotated[CleanText, Field(min_length=1, max_length=50_000_000)]
+    collection_name: Collection | None = None
+
+
+class ProcessFileForm(Form):
+    file_id: Identifier
+    content: Annotated[CleanText, Field(max_length=50_000_000)] | None = None
+    collection_name: Collection | None = None
+
+
+@router.post("/query/doc")
+async def query_doc(
+    form: QueryDocForm, user: VerifiedUser, session: SessionDep, container: ContainerDep,
+    config: ConfigDep,
+) -> Any:  # fmt: skip
+    await rag.check_collection(session, container, user, form.collection_name)
+    await end_transaction(session)
+    k = form.k or int(config.get("rag.top_k"))
+    return nested(await _search(container, config, [form.collection_name], form.query, k))
+
+
+@router.post("/query/collection")
+async def query_collection(
+    form: QueryCollectionForm, user: VerifiedUser, session: SessionDep,
+    container: ContainerDep, config: ConfigDep,
+) -> Any:  # fmt: skip
+    for name in form.collection_names:
+        await rag.check_collection(session, container, user, name)
+    await end_transaction(session)
+    k = form.k or int(config.get("rag.top_k"))
+    return nested(await _search(container, config, form.collection_names, form.query, k))
+
+
+async def _search(container: Any, config: Any, names: list[str], query: str, k: int) -> Any:
+    try:
+        return await container.retrieval.search(config, names, query, k)
+    except (EmbeddingError, ValueError) as exc:
+        raise BadRequest(str(exc)) from exc
+
+
+@router.post("/process/text")
+async def process_text(
+    form: ProcessTextForm, user: VerifiedUser, session: SessionDep, container: ContainerDep,
+    config: ConfigDep,
+) -> Any:  # fmt: skip
+    name = form.collection_name or hashlib.sha256(form.content.encode()).hexdigest()[:63]
+    if form.collection_name:
+        await rag.check_collection(session, container, user, name, write=True)
+    await end_transaction(session)
+    metadata = {"name": form.name, "source": form.name or name, "file_id": None}
+    try:
+        await container.retrieval.index_text(config, name, form.content, metadata)
+    except EmbeddingError as exc:
+        raise BadRequest(str(exc)) from exc
+    return {"status": True, "collection_name": name, "content": form.content}
+
+
+@router.post("/process/file")
+async def process_file(
+    form: ProcessFileForm, user: VerifiedUser, session: SessionDep, container: ContainerDep,
+    config: ConfigDep,
+) -> Any:  # fmt: skip
+    """Re-index a file: with `content`, replace its text first; with `collection_name`, add
+    its chunks to that collection too."""
+    row = await session.get(File, form.file_id)
+    if row is None or (row.user_id != user.id and user.role != "admin"):
+        raise NotFound()
+    if form.collection_name:
+        await rag.check_collection(session, container, user, form.collection_name, write=True)
+    if form.content is not None:
+        row.data = {**row.data, "status": COMPLETED, "content": form.content}
+    text = str(row.data.get("content") or "")
+    if not text:
+        raise BadRequest("The content provided is empty. Please ensure that there is text or "
+                         "data present before proceeding.")  # fmt: skip
+    filename = row.filename
+    await end_transaction(session)
+    try:
+        await container.files.index(
+            row.id, filename, text, hashlib.sha256(text.encode()).hexdigest()
+        )
+        if form.collection_name:
+            await container.retrieval.store.delete(form.collection_name, "file_id", row.id)
+            await container.retrieval.copy(file_collection(row.id), form.collection_name, {})
+    except EmbeddingError as exc:
+        raise BadRequest(str(exc)) from exc
+    return {"status": True, "collection_name": form.collection_name or file_collection(row.id),
+            "filename": filename, "content": text}  # fmt: skip
+
+
+# ---------------------------------------------------------------- configuration (admin)
+
+_CONFIG_FIELDS = {
+    "RAG_TEMPLATE": "rag.template",
+    "TOP_K": "rag.top_k",
+    "CHUNK_SIZE": "rag.chunk_size",
+    "CHUNK_OVERLAP": "rag.chunk_overlap",
+    "RELEVANCE_THRESHOLD": "rag.relevance_threshold",
+    "FILE_MAX_SIZE": "rag.file.max_size",
+    "ALLOWED_FILE_EXTENSIONS": "rag.file.allowed_extensions",
+}
+_EMBEDDING_FIELDS = {
+    "RAG_EMBEDDING_ENGINE": "rag.embedding_engine",
+    "RAG_EMBEDDING_MODEL": "rag.embedding_model",
+    "RAG_EMBEDDING_BATCH_SIZE": "rag.embedding_batch_size",
+}
+
+
+class RetrievalConfigForm(Form):
+    RAG_TEMPLATE: Annotated[CleanText, Field(max_length=100_000)] | None = None
+    TOP_K: int | None = Field(default=None, ge=1, le=100)
+    CHUNK_SIZE: int | None = Field(default=None, ge=10, le=100_000)
+    CHUNK_OVERLAP: int | None = Field(default=None, ge=0, le=50_000)
+    RELEVANCE_THRESHOLD: float | None = Field(default=None, ge=0.0, le=1.0)
+    FILE_MAX_SIZE: float | None = Field(default=None, gt=0)
+    ALLOWED_FILE_EXTENSIONS: list[Annotated[str, Field(max_length=20)]] | None = None
+
+
+class EmbeddingConfigForm(Form):
+    RAG_EMBEDDING_ENGINE: Annotated[str, Field(pattern=r"^(|openai|ollama)$")]
+    RAG_EMBEDDING_MODEL: Annotated[CleanText, Field(min_length=1, max_length=256)]
+    RAG_EMBEDDING_BATCH_SIZE: int = Field(default=1, ge=1, le=4096)
+
+
+def _snapshot(config: Any, fields: dict[str, str]) -> dict[str, Any]:
+    return {"status": True, **{name: config.get(key) for name, key in fields.items()}}
+
+
+@router.get("/config")
+async def retrieval_config(_admin: AdminUser, config: ConfigDep) -> Any:
+    return _snapshot(config, _CONFIG_FIELDS)
+
+
+@router.post("/config/update")
+async def update_retrieval_config(
+    form: RetrievalConfigForm, _admin: AdminUser, config: ConfigDep, session: SessionDep
+) -> Any:
+    sent = form.model_dump(exclude_unset=True)
+    values = {_CONFIG_FIELDS[name]: value for name, value in sent.items()}
+    await config.stage(session, values)
+    return {**_snapshot(config, _CONFIG_FIELDS), **sent}
+
+
+@router.get("/embedding")
+async def embedding_config(_admin: AdminUser, config: ConfigDep) -> Any:
+    return _snapshot(config, _EMBEDDING_FIELDS)
+
+
+@router.post("/embedding/update")
+async def update_embedding_config(
+    form: EmbeddingConfigForm, _admin: AdminUser, config: ConfigDep, session: SessionDep
+) -> Any:
+    sent = form.model_dump()
+    await config.stage(session, {_EMBEDDING_FIELDS[n]: v for n, v in sent.items()})
+    return {"status": True, **sent}
