@@ -81,7 +81,7 @@ class Container:
             transport=LazyAiohttpTransport(), follow_redirects=False, trust_env=False
         )
         upstream = UpstreamClient(http, settings.aiohttp_client_timeout)
-        retrieval = Retrieval(settings.data_dir.resolve(), upstream)
+        retrieval = Retrieval(settings.data_dir.resolve(), upstream, pgvector_url(settings))
         return cls(
             settings=settings,
             secret_key=secret,
@@ -118,11 +118,22 @@ class Container:
 
     async def close(self) -> None:
         await self.files.close()
+        await self.retrieval.close()
         await self.catalog.close()
         await self.http.aclose()
         if self.redis is not None:
             await self.redis.aclose()
         await self.engine.dispose()
+
+
+def pgvector_url(settings: Settings) -> str | None:
+    """VECTOR_DB=pgvector: PGVECTOR_DB_URL, else the main database when it is PostgreSQL."""
+    if settings.vector_db != "pgvector":
+        return None
+    url = settings.pgvector_db_url or settings.database_url or ""
+    if not url.startswith(("postgresql", "postgres")):
+        raise StartupError("VECTOR_DB=pgvector needs PGVECTOR_DB_URL (a PostgreSQL server)")
+    return url
 
 
 async def _prepare_schema(engine: AsyncEngine, settings: Settings) -> None:

@@ -160,7 +160,8 @@ class Settings(BaseSettings):
     enable_rag_hybrid_search: bool = False
     rag_hybrid_bm25_weight: float = Field(default=0.5, ge=0.0, le=1.0)
     rag_template: str = ""  # empty: the default template
-    vector_db: Literal["embedded"] = "embedded"
+    vector_db: Literal["embedded", "pgvector"] = "embedded"
+    pgvector_db_url: str = ""  # VECTOR_DB=pgvector: a PostgreSQL server with `vector`
     enable_admin_chat_access: bool = True  # admins may read other users' chats
     enable_admin_export: bool = True  # admins may export every chat (/api/v1/chats/all/db)
     # The model list (first values of the admin config at /api/v1/configs/models); JSON in env

@@ -290,3 +290,68 @@ def test_the_seed_workflow_as_written(server: tuple[str, str], tmp_path: Path) -
     assert cited["source"] == {"type": "collection", "id": knowledge["id"]}
     assert "Rongbuk Glacier" in cited["document"][0]
     assert cited["metadata"][0]["name"] == "document.pdf"
+
+
+async def test_hybrid_search_and_config(make_client: MakeClient, gw: dict[str, object]) -> None:
+    async with make_client(**gw) as client:
+        ada = await signup(client, "Ada")
+        headers = bearer(ada["token"])
+        texts = [
+            "Invoice INV-7731 was paid in full on the third of March.",
+            "Payments are usually settled at the end of each month.",
+            "The museum opens at nine and closes at five.",
+        ]
+        for i, text in enumerate(texts):
+            await upload(client, ada["token"], f"t{i}.txt", text, process_in_background="false")
+        kb = (
+            await client.post("/api/v1/knowledge/create", headers=headers, json={"name": "K"})
+        ).json()
+        files = (await client.get("/api/v1/files/", headers=headers)).json()["items"]
+        await client.post(f"/api/v1/knowledge/{kb['id']}/files/batch/add", headers=headers,
+                          json=[{"file_id": f["id"]} for f in files])  # fmt: skip
+        query = {"collection_name": kb["id"], "query": "INV-7731", "k": 1, "hybrid": True}
+        found = await client.post("/api/v1/retrieval/query/doc", headers=headers, json=query)
+        assert found.json()["documents"][0] == [texts[0]]  # the exact keyword wins
+        config = (await client.get("/api/v1/retrieval/config", headers=headers)).json()
+        assert (
+            config["TOP_K"] == 3 and config["CHUNK_SIZE"] == 1000 and config["CHUNK_OVERLAP"] == 100
+        )
+        updated = await client.post(
+            "/api/v1/retrieval/config/update",
+            headers=headers,
+            json={"TOP_K": 5, "ENABLE_RAG_HYBRID_SEARCH": True},
+        )
+        assert updated.json()["TOP_K"] == 5 and updated.json()["ENABLE_RAG_HYBRID_SEARCH"] is True
+        embedding = (await client.get("/api/v1/retrieval/embedding", headers=headers)).json()
+        assert embedding["RAG_EMBEDDING_ENGINE"] == ""
+        assert embedding["RAG_EMBEDDING_MODEL"] == "sentence-transformers/all-MiniLM-L6-v2"
+
+
+@pytest.mark.parametrize(
+    ("engine", "model", "path"),
+    [("openai", "fake-gpt", "/v1/embeddings"), ("ollama", "fake-llama:latest", "/api/embed")],
+)
+async def test_remote_embedding_engines(
+    make_client: MakeClient,
+    gw: dict[str, object],
+    openai_up: FakeUpstream,
+    ollama_up: FakeUpstream,
+    engine: str,
+    model: str,
+    path: str,
+) -> None:
+    settings = {**gw, "rag_embedding_engine": engine, "rag_embedding_model": model}
+    async with make_client(**settings) as client:
+        ada = await signup(client, "Ada")
+        file_id = await upload(
+            client, ada["token"], "e.txt", EVEREST, process_in_background="false"
+        )
+        up = openai_up if engine == "openai" else ollama_up
+        assert up.requests_to(path), "the file was embedded upstream"
+        found = await client.post(
+            "/api/v1/retrieval/query/doc",
+            headers=bearer(ada["token"]),
+            json={"collection_name": f"file-{file_id}", "query": "Everest"},
+        )
+        assert found.status_code == 200, found.text
+        assert found.json()["metadatas"][0][0]["embedding_model"] == model

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import re
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -12,6 +13,7 @@ from owlet.providers.http import UpstreamClient
 from owlet.retrieval.chunking import split_text
 from owlet.retrieval.embedders import Embedder, embedder_for
 from owlet.retrieval.local_embedder import LocalEmbedder
+from owlet.retrieval.pgvector import PgVectorStore
 from owlet.retrieval.store import EmbeddedStore, Hit, Item, VectorStore
 
 
@@ -22,10 +24,18 @@ def file_collection(file_id: str) -> str:
 class Retrieval:
     """One per process: the vector store and the (lazily loaded) local embedder."""
 
-    def __init__(self, data_dir: Path, upstream: UpstreamClient) -> None:
-        self.store: VectorStore = EmbeddedStore(data_dir / "vector_db")
+    def __init__(
+        self, data_dir: Path, upstream: UpstreamClient, pgvector_url: str | None = None
+    ) -> None:
+        self.store: VectorStore = (
+            PgVectorStore(pgvector_url) if pgvector_url else EmbeddedStore(data_dir / "vector_db")
+        )
         self.local = LocalEmbedder()
         self.upstream = upstream
+
+    async def close(self) -> None:
+        if isinstance(self.store, PgVectorStore):
+            await self.store.close()
 
     def embedder(self, config: ConfigStore) -> Embedder:
         return embedder_for(config, self.upstream, self.local)
@@ -64,14 +74,73 @@ class Retrieval:
         return len(items)
 
     async def search(
-        self, config: ConfigStore, collections: Sequence[str], query: str, k: int
+        self,
+        config: ConfigStore,
+        collections: Sequence[str],
+        query: str,
+        k: int,
+        hybrid: bool | None = None,
     ) -> list[Hit]:
+        """Top-k chunks by vector similarity, or with hybrid search (`ENABLE_RAG_HYBRID_SEARCH`)
+        the vector and BM25 rankings fused, weighted by `RAG_HYBRID_BM25_WEIGHT`."""
         if not collections:
             return []
         (vector,) = await self.embedder(config).embed([query])
-        hits = await self.store.search(collections, vector, k)
+        use_hybrid = config.get("rag.enable_hybrid_search") if hybrid is None else hybrid
+        if use_hybrid:
+            weight = float(config.get("rag.hybrid_bm25_weight"))
+            hits = await self._hybrid(collections, vector, query, k, weight)
+        else:
+            hits = await self.store.search(collections, vector, k)
         threshold = float(config.get("rag.relevance_threshold") or 0.0)
-        return [h for h in hits if h.score >= threshold]
+        return [h for h in hits if h.score >= threshold] if threshold > 0 else hits
+
+    async def _hybrid(
+        self,
+        collections: Sequence[str],
+        vector: Sequence[float],
+        query: str,
+        k: int,
+        bm25_weight: float,
+    ) -> list[Hit]:
+        """Weighted reciprocal-rank fusion of the vector ranking and a BM25 ranking."""
+        import anyio
+
+        candidates: list[Hit] = []
+        for name in collections:
+            candidates += [
+                Hit(name, i.id, i.text, i.metadata, 0.0) for i, _ in await self.store.items(name)
+            ]
+        if not candidates:
+            return []
+        by_vector = await self.store.search(collections, vector, max(k * 4, 20))
+        bm25 = await anyio.to_thread.run_sync(_bm25_scores, [h.text for h in candidates], query)
+        by_words = sorted(range(len(candidates)), key=lambda i: -bm25[i])[: max(k * 4, 20)]
+        fused: dict[tuple[str, str], float] = {}
+        vector_scores = {(h.collection, h.id): h.score for h in by_vector}
+        for rank, hit in enumerate(by_vector):
+            key = (hit.collection, hit.id)
+            fused[key] = fused.get(key, 0.0) + (1 - bm25_weight) / (60 + rank)
+        for rank, index in enumerate(by_words):
+            key = (candidates[index].collection, candidates[index].id)
+            fused[key] = fused.get(key, 0.0) + bm25_weight / (60 + rank)
+        lookup = {(h.collection, h.id): h for h in candidates}
+        best = sorted(fused, key=lambda key: -fused[key])[:k]
+        return [
+            Hit(key[0], key[1], lookup[key].text, lookup[key].metadata, vector_scores.get(key, 0.0))
+            for key in best
+            if key in lookup
+        ]
+
+
+def _bm25_scores(texts: list[str], query: str) -> list[float]:
+    from rank_bm25 import BM25Okapi
+
+    def words(text: str) -> list[str]:
+        return re.findall(r"\w+", text.lower())
+
+    scores = BM25Okapi([words(t) or [""] for t in texts]).get_scores(words(query))
+    return [float(x) for x in scores]
 
 
 def nested(hits: Sequence[Hit]) -> dict[str, list[list[Any]]]:

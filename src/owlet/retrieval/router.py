@@ -25,12 +25,14 @@ class QueryDocForm(Form):
     collection_name: Collection
     query: Annotated[CleanText, Field(min_length=1, max_length=10_000)]
     k: int | None = Field(default=None, ge=1, le=100)
+    hybrid: bool | None = None
 
 
 class QueryCollectionForm(Form):
     collection_names: list[Collection] = Field(min_length=1, max_length=100)
     query: Annotated[CleanText, Field(min_length=1, max_length=10_000)]
     k: int | None = Field(default=None, ge=1, le=100)
+    hybrid: bool | None = None
 
 
 class ProcessTextForm(Form):
@@ -53,7 +55,8 @@ async def query_doc(
     await rag.check_collection(session, container, user, form.collection_name)
     await end_transaction(session)
     k = form.k or int(config.get("rag.top_k"))
-    return nested(await _search(container, config, [form.collection_name], form.query, k))
+    names = [form.collection_name]
+    return nested(await _search(container, config, names, form.query, k, form.hybrid))
 
 
 @router.post("/query/collection")
@@ -65,12 +68,15 @@ async def query_collection(
         await rag.check_collection(session, container, user, name)
     await end_transaction(session)
     k = form.k or int(config.get("rag.top_k"))
-    return nested(await _search(container, config, form.collection_names, form.query, k))
+    names = form.collection_names
+    return nested(await _search(container, config, names, form.query, k, form.hybrid))
 
 
-async def _search(container: Any, config: Any, names: list[str], query: str, k: int) -> Any:
+async def _search(
+    container: Any, config: Any, names: list[str], query: str, k: int, hybrid: bool | None
+) -> Any:
     try:
-        return await container.retrieval.search(config, names, query, k)
+        return await container.retrieval.search(config, names, query, k, hybrid)
     except (EmbeddingError, ValueError) as exc:
         raise BadRequest(str(exc)) from exc
 
@@ -129,6 +135,8 @@ async def process_file(
 
 _CONFIG_FIELDS = {
     "RAG_TEMPLATE": "rag.template",
+    "ENABLE_RAG_HYBRID_SEARCH": "rag.enable_hybrid_search",
+    "HYBRID_BM25_WEIGHT": "rag.hybrid_bm25_weight",
     "TOP_K": "rag.top_k",
     "CHUNK_SIZE": "rag.chunk_size",
     "CHUNK_OVERLAP": "rag.chunk_overlap",
@@ -145,6 +153,8 @@ _EMBEDDING_FIELDS = {
 
 class RetrievalConfigForm(Form):
     RAG_TEMPLATE: Annotated[CleanText, Field(max_length=100_000)] | None = None
+    ENABLE_RAG_HYBRID_SEARCH: bool | None = None
+    HYBRID_BM25_WEIGHT: float | None = Field(default=None, ge=0.0, le=1.0)
     TOP_K: int | None = Field(default=None, ge=1, le=100)
     CHUNK_SIZE: int | None = Field(default=None, ge=10, le=100_000)
     CHUNK_OVERLAP: int | None = Field(default=None, ge=0, le=50_000)
