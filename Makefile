@@ -46,6 +46,8 @@ typecheck: $(VENV)/.installed-dev
 bench: $(VENV)/.installed-dev
 	$(PY) bench/foundation.py
 	$(PY) bench/gateway.py --quick
+	$(PY) bench/chats.py --quick
+	$(PY) bench/rag.py --quick
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

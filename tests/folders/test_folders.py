@@ -112,3 +112,42 @@ async def test_sharing_a_folder(client: httpx.AsyncClient) -> None:
         f"/api/v1/folders/{folder['id']}/update", headers=bearer(uma["token"]), json={"name": "x"}
     )
     assert rename.status_code == 403
+
+
+async def test_subfolders_of_shared_folders_and_folder_files(client: httpx.AsyncClient) -> None:
+    ada = await signup(client, "Ada")
+    uma = await add_user(client, ada["token"], "Uma")
+    as_ada, as_uma = bearer(ada["token"]), bearer(uma["token"])
+    team = (await client.post("/api/v1/folders/", headers=as_ada, json={"name": "Team"})).json()
+    read = [{"principal_type": "user", "principal_id": uma["id"], "permission": "read"}]
+    await client.post(
+        f"/api/v1/folders/{team['id']}/access/update", headers=as_ada, json={"access_grants": read}
+    )
+    sub = {"name": "Mine", "parent_id": team["id"]}
+    assert (await client.post("/api/v1/folders/", headers=as_uma, json=sub)).status_code == 403
+    write = [{"principal_type": "user", "principal_id": uma["id"], "permission": "write"}]
+    await client.post(
+        f"/api/v1/folders/{team['id']}/access/update", headers=as_ada, json={"access_grants": write}
+    )
+    made = await client.post("/api/v1/folders/", headers=as_uma, json=sub)
+    assert made.status_code == 200 and made.json()["user_id"] == ada["id"]  # the owner's tree
+
+    secret = await client.post(
+        "/api/v1/files/", headers=as_ada, files={"file": ("s.txt", b"secret", "text/plain")},
+        params={"process": "false"},
+    )  # fmt: skip
+    mine = await client.post(
+        "/api/v1/files/", headers=as_uma, files={"file": ("m.txt", b"mine", "text/plain")},
+        params={"process": "false"},
+    )  # fmt: skip
+    own = (await client.post("/api/v1/folders/", headers=as_uma, json={"name": "Own"})).json()
+    for file_id, status in ((secret.json()["id"], 403), (mine.json()["id"], 200)):
+        data = {"files": [{"type": "file", "id": file_id}]}
+        updated = await client.post(
+            f"/api/v1/folders/{own['id']}/update", headers=as_uma, json={"data": data}
+        )
+        assert updated.status_code == status
+        created = await client.post(
+            "/api/v1/folders/", headers=as_uma, json={"name": f"F{status}", "data": data}
+        )
+        assert created.status_code == status

@@ -355,3 +355,31 @@ async def test_remote_embedding_engines(
         )
         assert found.status_code == 200, found.text
         assert found.json()["metadatas"][0][0]["embedding_model"] == model
+
+
+async def test_editing_a_files_text_reindexes_it(
+    make_client: MakeClient, gw: dict[str, object]
+) -> None:
+    async with make_client(**gw) as client:
+        ada = await signup(client, "Ada")
+        headers = bearer(ada["token"])
+        file_id = await upload(client, ada["token"], "a.txt", PASTA, process_in_background="false")
+        kb = (
+            await client.post("/api/v1/knowledge/create", headers=headers, json={"name": "K"})
+        ).json()
+        await client.post(
+            f"/api/v1/knowledge/{kb['id']}/file/add", headers=headers, json={"file_id": file_id}
+        )
+        edited = await client.post(
+            f"/api/v1/files/{file_id}/data/content/update",
+            headers=headers,
+            json={"content": EVEREST},
+        )
+        assert edited.json() == {"content": EVEREST}
+        for name in (f"file-{file_id}", kb["id"]):
+            found = await client.post(
+                "/api/v1/retrieval/query/doc",
+                headers=headers,
+                json={"collection_name": name, "query": "x", "k": 5},
+            )
+            assert found.json()["documents"][0] == [EVEREST], name

@@ -13,6 +13,7 @@ from pydantic import Field
 
 from owlet.chats import activity
 from owlet.chats.router import Service
+from owlet.config.store import Staged
 from owlet.core.paging import Page
 from owlet.core.streams import NDJSON_MEDIA_TYPE
 from owlet.core.validation import CleanText, Form, Identifier, JsonObject
@@ -99,17 +100,7 @@ async def update_compaction_config(
         "chat.compaction.prompt_template": form.CONTEXT_COMPACTION_PROMPT_TEMPLATE,
     }
     await config.stage(session, values)
-    return activity.compaction_config(_Overlay(config, values))
-
-
-class _Overlay:
-    """Config as it will read once the staged values are committed."""
-
-    def __init__(self, config: Any, values: dict[str, Any]) -> None:
-        self.config, self.values = config, values
-
-    def get(self, key: str) -> Any:
-        return self.values[key] if key in self.values else self.config.get(key)
+    return activity.compaction_config(Staged(config, values))
 
 
 @router.post("/{chat_id}/compact")

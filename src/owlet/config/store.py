@@ -68,3 +68,13 @@ class ConfigStore:
             self._values.update(values)
 
         event.listen(session.sync_session, "after_commit", apply, once=True)
+
+
+class Staged:
+    """A config read as it will be once staged `values` are committed (for echoing them)."""
+
+    def __init__(self, config: ConfigStore, values: dict[str, Any]) -> None:
+        self.config, self.values = config, values
+
+    def get(self, key: str) -> Any:
+        return self.values[key] if key in self.values else self.config.get(key)

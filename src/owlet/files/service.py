@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import mimetypes
 from collections.abc import AsyncIterator
@@ -19,8 +20,9 @@ from owlet.core.paging import Page
 from owlet.errors import BadRequest, Messages, NotFound, PayloadTooLarge
 from owlet.files.processing import PENDING
 from owlet.files.storage import TooLarge
+from owlet.retrieval.embedders import EmbeddingError
 from owlet.retrieval.index import file_collection
-from owlet.tables import File, User
+from owlet.tables import File, KnowledgeFile, User
 
 PAGE_SIZE = 50
 READ_CHUNK = 1024 * 1024
@@ -170,6 +172,19 @@ class FileService:
             raise PayloadTooLarge(too_large(max_mb))
         row.data = {**row.data, "content": content}
         row.updated_at = now()
+        row.hash = hashlib.sha256(content.encode()).hexdigest()
+        filename, digest = row.filename, row.hash
+        stmt = select(KnowledgeFile.knowledge_id).where(KnowledgeFile.file_id == file_id)
+        holders = list((await self.session.scalars(stmt)).all())
+        await self.session.commit()  # no session is held while the text is embedded
+        retrieval = self.container.retrieval
+        try:
+            await self.container.files.index(file_id, filename, content, digest)
+            for kb_id in holders:  # knowledge bases holding the file see the new text too
+                await retrieval.store.delete(kb_id, "file_id", file_id)
+                await retrieval.copy(file_collection(file_id), kb_id, {})
+        except EmbeddingError as exc:
+            raise BadRequest(str(exc)) from exc
         return {"content": content}
 
     async def rename(self, user: User, file_id: str, filename: str) -> dict[str, Any]:

@@ -19,6 +19,7 @@ from owlet.container import Container
 from owlet.core.clock import new_id, now
 from owlet.errors import BadRequest, Forbidden, Messages, NotFound
 from owlet.folders.schemas import FolderForm, FolderUpdateForm
+from owlet.retrieval.rag import file_readable
 from owlet.tables import Chat, Folder, User
 from owlet.users import permissions as user_permissions
 
@@ -140,15 +141,28 @@ class FolderService:
         if await self.session.scalar(stmt.limit(1)) is not None:
             raise BadRequest(FOLDER_EXISTS)
 
+    async def _check_files(self, user: User, data: dict[str, Any] | None) -> None:
+        """Files a folder brings into its chats must be readable by whoever puts them there."""
+        files = (data or {}).get("files")
+        for item in files if isinstance(files, list) else []:
+            if not isinstance(item, dict) or not isinstance(item.get("id"), str):
+                continue
+            if item.get("type", "file") != "file":
+                continue
+            if await file_readable(self.session, self.container, user, item["id"]) is None:
+                raise Forbidden(Messages.ACCESS_PROHIBITED)
+
     async def create(self, user: User, form: FolderForm) -> dict[str, Any]:
+        """A sub-folder of someone else's shared folder needs write access there and belongs
+        to that folder's owner, as in Open WebUI."""
+        owner = user.id
         if form.parent_id is not None:
-            parent = await self.session.get(Folder, form.parent_id)
-            if parent is None or parent.user_id != user.id:
-                raise NotFound(Messages.NOT_FOUND)
-        await self._clash(user.id, form.parent_id, form.name)
+            owner = (await self.writable(user, form.parent_id)).user_id
+        await self._check_files(user, form.data)
+        await self._clash(owner, form.parent_id, form.name)
         stamp = now()
         folder = Folder(
-            id=new_id(), parent_id=form.parent_id, user_id=user.id, name=form.name,
+            id=new_id(), parent_id=form.parent_id, user_id=owner, name=form.name,
             items=None, meta=form.meta or {}, data=form.data or {}, is_expanded=False,
             created_at=stamp, updated_at=stamp,
         )  # fmt: skip
@@ -162,6 +176,7 @@ class FolderService:
             await self._clash(folder.user_id, folder.parent_id, form.name, skip=folder.id)
             folder.name = form.name
         if form.data is not None:
+            await self._check_files(user, form.data)
             folder.data = {**(folder.data or {}), **form.data}
         if form.meta is not None:
             folder.meta = {**(folder.meta or {}), **form.meta}

@@ -8,6 +8,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter
 from pydantic import Field
 
+from owlet.config.store import Staged
 from owlet.core.validation import CleanText, Form, Identifier
 from owlet.deps import AdminUser, ConfigDep, ContainerDep, SessionDep, VerifiedUser, end_transaction
 from owlet.errors import BadRequest, NotFound
@@ -163,10 +164,17 @@ class RetrievalConfigForm(Form):
     ALLOWED_FILE_EXTENSIONS: list[Annotated[str, Field(max_length=20)]] | None = None
 
 
+class ConnectionForm(Form):
+    url: Annotated[str, Field(max_length=2048, pattern=r"^(https?://.*)?$")] = ""
+    key: Annotated[str, Field(max_length=4096)] = ""
+
+
 class EmbeddingConfigForm(Form):
     RAG_EMBEDDING_ENGINE: Annotated[str, Field(pattern=r"^(|openai|ollama)$")]
     RAG_EMBEDDING_MODEL: Annotated[CleanText, Field(min_length=1, max_length=256)]
     RAG_EMBEDDING_BATCH_SIZE: int = Field(default=1, ge=1, le=4096)
+    openai_config: ConnectionForm | None = None
+    ollama_config: ConnectionForm | None = None
 
 
 def _snapshot(config: Any, fields: dict[str, str]) -> dict[str, Any]:
@@ -188,15 +196,35 @@ async def update_retrieval_config(
     return {**_snapshot(config, _CONFIG_FIELDS), **sent}
 
 
+def _embedding(config: Any) -> dict[str, Any]:
+    return {
+        **_snapshot(config, _EMBEDDING_FIELDS),
+        "openai_config": {
+            "url": config.get("rag.openai_api_base_url"),
+            "key": config.get("rag.openai_api_key"),
+        },
+        "ollama_config": {
+            "url": config.get("rag.ollama_base_url"),
+            "key": config.get("rag.ollama_api_key"),
+        },
+    }
+
+
 @router.get("/embedding")
 async def embedding_config(_admin: AdminUser, config: ConfigDep) -> Any:
-    return _snapshot(config, _EMBEDDING_FIELDS)
+    return _embedding(config)
 
 
 @router.post("/embedding/update")
 async def update_embedding_config(
     form: EmbeddingConfigForm, _admin: AdminUser, config: ConfigDep, session: SessionDep
 ) -> Any:
-    sent = form.model_dump()
-    await config.stage(session, {_EMBEDDING_FIELDS[n]: v for n, v in sent.items()})
-    return {"status": True, **sent}
+    values: dict[str, Any] = {key: getattr(form, name) for name, key in _EMBEDDING_FIELDS.items()}
+    if form.openai_config is not None:
+        values["rag.openai_api_base_url"] = form.openai_config.url.rstrip("/")
+        values["rag.openai_api_key"] = form.openai_config.key
+    if form.ollama_config is not None:
+        values["rag.ollama_base_url"] = form.ollama_config.url.rstrip("/")
+        values["rag.ollama_api_key"] = form.ollama_config.key
+    await config.stage(session, values)
+    return _embedding(Staged(config, values))
