@@ -22,9 +22,10 @@ from owlet.deps import (
     VerifiedUser,
     end_transaction,
 )
-from owlet.errors import AppError
+from owlet.errors import AppError, BadRequest
 from owlet.providers.gateway import ChatStream, JsonBody
 from owlet.retrieval import rag
+from owlet.retrieval.embedders import EmbeddingError
 
 router = APIRouter(tags=["chat"])
 
@@ -66,7 +67,12 @@ async def chat_completions(form: ChatCompletionForm, call: VerifiedCall) -> Any:
     sources: list[dict[str, Any]] = []
     if items:
         query = rag.last_user_text(payload.get("messages"))
-        sources = await rag.retrieve(call.container, call.config, items, query)
+        try:
+            sources = await rag.retrieve(call.container, call.config, items, query)
+        except (EmbeddingError, ValueError) as exc:  # an embedder down, another model's vectors
+            if recorder is not None:
+                await recorder.fail(str(exc))
+            raise BadRequest(str(exc)) from exc
         if sources:
             context = rag.render_context(sources)
             payload["messages"] = rag.apply_template(

@@ -24,6 +24,18 @@ TEXT_TYPES = set(
 
 
 def extract(path: Path, filename: str, content_type: str) -> str:
+    """The file's text, without NUL characters (no database stores them faithfully)."""
+    try:
+        return _extract(path, filename, content_type).replace("\x00", "")
+    except (Unsupported, OSError):
+        raise
+    except (Exception, RecursionError) as exc:  # a malformed document of a supported type
+        raise Unsupported(
+            f"The file could not be read as {Path(filename).suffix or 'text'}"
+        ) from exc
+
+
+def _extract(path: Path, filename: str, content_type: str) -> str:
     ext = Path(filename).suffix.lower().lstrip(".")
     raw = path.read_bytes()
     if ext == "pdf" or content_type == "application/pdf":

@@ -74,10 +74,13 @@ class FileProcessor:
     async def index(self, file_id: str, filename: str, text: str, digest: str | None) -> int:
         """The file's chunks and vectors, in its own collection (replacing earlier ones)."""
         collection = file_collection(file_id)
-        await self.retrieval.store.drop(collection)
         config = await self.config.fresh()
         metadata = {"file_id": file_id, "name": filename, "source": filename, "hash": digest}
-        return await self.retrieval.index_text(config, collection, text, metadata)
+        # Embed first: if that fails, the file keeps its earlier vectors.
+        items, vectors = await self.retrieval.embed_chunks(config, collection, text, metadata)
+        await self.retrieval.store.drop(collection)
+        await self.retrieval.store.add(collection, items, vectors)
+        return len(items)
 
     async def close(self) -> None:
         for worker in self._workers:
@@ -116,6 +119,9 @@ class FileProcessor:
             result, digest = {"status": FAILED, "error": str(exc)}, None
         except OSError as exc:
             result, digest = {"status": FAILED, "error": f"The file could not be read: {exc}"}, None
+        except Exception:  # never leave a file `processing` for good
+            log.exception("processing file %s failed", file_id)
+            result, digest = {"status": FAILED, "error": "Processing failed unexpectedly."}, None
         async with self.sessionmaker() as session:
             row = await session.get(File, file_id)
             if row is None:

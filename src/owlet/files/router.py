@@ -172,6 +172,8 @@ async def file_content_html(file_id: Identifier, user: VerifiedUser, service: Se
     if owner is None or owner.role != "admin" or row.path is None:
         raise NotFound()
     path = service.storage.local_path(row.path)
+    if not path.is_file():
+        raise NotFound()
     headers = {"X-Content-Type-Options": "nosniff", "Content-Security-Policy": "sandbox"}
     return FileResponse(path, media_type="text/html", headers=headers)
 

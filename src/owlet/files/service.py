@@ -17,6 +17,7 @@ from owlet.config.store import ConfigStore
 from owlet.container import Container
 from owlet.core.clock import new_id, now
 from owlet.core.paging import Page
+from owlet.core.validation import check_json
 from owlet.errors import BadRequest, Messages, NotFound, PayloadTooLarge
 from owlet.files.processing import PENDING
 from owlet.files.storage import TooLarge
@@ -59,7 +60,8 @@ def parse_metadata(raw: str | None) -> dict[str, Any]:
         return {}
     try:
         value = json.loads(raw)
-    except ValueError:
+        check_json(value)
+    except (ValueError, RecursionError):
         raise BadRequest("[ERROR: Invalid metadata format]") from None
     if not isinstance(value, dict):
         raise BadRequest("[ERROR: Invalid metadata format]")
@@ -88,7 +90,7 @@ class FileService:
         process: bool,
         background: bool,
     ) -> dict[str, Any]:
-        filename = PurePath(upload.filename or "file").name or "file"
+        filename = (PurePath(upload.filename or "file").name or "file")[:255]
         extension = PurePath(filename).suffix.lower().lstrip(".")
         allowed = self.config.get("rag.file.allowed_extensions") or []
         if process and allowed and extension not in allowed:
@@ -170,21 +172,22 @@ class FileService:
         max_mb = self.config.get("rag.file.max_size")
         if max_mb and len(content.encode()) > max_mb * 1024 * 1024:
             raise PayloadTooLarge(too_large(max_mb))
-        row.data = {**row.data, "content": content}
-        row.updated_at = now()
-        row.hash = hashlib.sha256(content.encode()).hexdigest()
-        filename, digest = row.filename, row.hash
+        digest = hashlib.sha256(content.encode()).hexdigest()
+        filename = row.filename
         stmt = select(KnowledgeFile.knowledge_id).where(KnowledgeFile.file_id == file_id)
         holders = list((await self.session.scalars(stmt)).all())
         await self.session.commit()  # no session is held while the text is embedded
         retrieval = self.container.retrieval
-        try:
+        try:  # embedded first: if that fails, nothing changed
             await self.container.files.index(file_id, filename, content, digest)
             for kb_id in holders:  # knowledge bases holding the file see the new text too
                 await retrieval.store.delete(kb_id, "file_id", file_id)
                 await retrieval.copy(file_collection(file_id), kb_id, {})
-        except EmbeddingError as exc:
+        except (EmbeddingError, ValueError) as exc:
             raise BadRequest(str(exc)) from exc
+        row = await self.readable(user, file_id)
+        row.data = {**row.data, "content": content}
+        row.hash, row.updated_at = digest, now()
         return {"content": content}
 
     async def rename(self, user: User, file_id: str, filename: str) -> dict[str, Any]:
@@ -195,19 +198,30 @@ class FileService:
         return present(row, path=True)
 
     async def delete(self, user: User, file_id: str) -> dict[str, str]:
+        """The row, the blob, the file's vectors, and its chunks in every knowledge base."""
         row = await self.readable(user, file_id)
         key = row.path
+        stmt = select(KnowledgeFile.knowledge_id).where(KnowledgeFile.file_id == file_id)
+        holders = list((await self.session.scalars(stmt)).all())
         await self.session.delete(row)
         await self.session.commit()  # the row goes first: a blob without a row is harmless
         if key:
             await self.storage.delete(key)
-        await self.container.retrieval.store.drop(file_collection(file_id))
+        store = self.container.retrieval.store
+        await store.drop(file_collection(file_id))
+        for kb_id in holders:
+            await store.delete(kb_id, "file_id", file_id)
         return {"message": "File deleted successfully"}
 
     async def delete_all(self) -> dict[str, str]:
+        file_ids = list((await self.session.scalars(select(File.id))).all())
+        kb_ids = list((await self.session.scalars(select(KnowledgeFile.knowledge_id))).all())
         await self.session.execute(delete(File))
         await self.session.commit()
         await self.storage.delete_all()
+        store = self.container.retrieval.store
+        for collection in [file_collection(i) for i in file_ids] + sorted(set(kb_ids)):
+            await store.drop(collection)  # every knowledge base lost all its files
         return {"message": "All files deleted successfully"}
 
 

@@ -172,30 +172,49 @@ class KnowledgeService:
         return row
 
     async def add_files(self, user: User, kb_id: str, file_ids: Sequence[str]) -> dict[str, Any]:
-        """Link processed files: their chunks are copied into the knowledge collection."""
+        """Link processed files: their chunks are copied into the knowledge collection.
+
+        Every file is checked before anything is copied; if a copy fails, the chunks copied
+        so far are taken out again, so a refused batch leaves nothing behind."""
         kb = await self.writable(user, kb_id)
         linked = {f.id for f in await self.files_of(kb.id)}
-        for file_id in file_ids:
+        rows = []
+        for file_id in dict.fromkeys(file_ids):
             row = await self._file_for(user, file_id)
             if row.id in linked:
                 continue
             if row.data.get("status") != COMPLETED or not row.data.get("content"):
                 raise BadRequest(EMPTY_CONTENT)
-            copied = await self.container.retrieval.copy(file_collection(row.id), kb.id, {})
-            if not copied:
-                raise BadRequest(EMPTY_CONTENT)
+            rows.append(row)
+        copied: list[str] = []
+        try:
+            for row in rows:
+                if not await self.container.retrieval.copy(file_collection(row.id), kb.id, {}):
+                    raise BadRequest(EMPTY_CONTENT)
+                copied.append(row.id)
+        except BaseException as exc:
+            for file_id in copied:
+                await self.store.delete(kb.id, "file_id", file_id)
+            if isinstance(exc, ValueError):  # e.g. vectors of another embedding model
+                raise BadRequest(str(exc)) from exc
+            raise
+        for row in rows:
             self.session.add(KnowledgeFile(knowledge_id=kb.id, file_id=row.id,
                                            user_id=user.id, created_at=now()))  # fmt: skip
-            linked.add(row.id)
         kb.updated_at = now()
         await self.session.flush()
         return await self.present(user, kb)
 
     async def refresh_file(self, user: User, kb_id: str, file_id: str) -> dict[str, Any]:
         kb = await self.writable(user, kb_id)
+        if file_id not in {f.id for f in await self.files_of(kb.id)}:
+            raise BadRequest(f"File {file_id} is not in this knowledge base")
         row = await self._file_for(user, file_id)
         await self.store.delete(kb.id, "file_id", row.id)
-        await self.container.retrieval.copy(file_collection(row.id), kb.id, {})
+        try:
+            await self.container.retrieval.copy(file_collection(row.id), kb.id, {})
+        except ValueError as exc:
+            raise BadRequest(str(exc)) from exc
         return await self.present(user, kb)
 
     async def remove_file(

@@ -10,6 +10,7 @@ Small enough to write here rather than pull in a framework for it.
 from __future__ import annotations
 
 import re
+from collections import deque
 from dataclasses import dataclass
 
 SEPARATORS = ("\n\n", "\n", ". ", " ", "")
@@ -65,21 +66,21 @@ def _pieces(
 
 def _pack(text: str, pieces: list[tuple[int, int]], size: int, overlap: int) -> list[Chunk]:
     chunks: list[Chunk] = []
-    current: list[tuple[int, int]] = []
+    current: deque[tuple[int, int]] = deque()
     for piece in pieces:
         if current and piece[1] - current[0][0] > size:
             chunks.append(_chunk(text, current))
             while current and (
                 current[-1][1] - current[0][0] > overlap or piece[1] - current[0][0] > size
             ):
-                current.pop(0)  # keep at most `overlap` characters of context
+                current.popleft()  # keep at most `overlap` characters of context
         current.append(piece)
     if current:
         chunks.append(_chunk(text, current))
     return chunks
 
 
-def _chunk(text: str, spans: list[tuple[int, int]]) -> Chunk:
+def _chunk(text: str, spans: deque[tuple[int, int]]) -> Chunk:
     start, end = spans[0][0], spans[-1][1]
     raw = text[start:end]
     lead = len(raw) - len(raw.lstrip())

@@ -3,6 +3,7 @@ Ollama upstream through the gateway's HTTP client."""
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from typing import Any, Protocol
 
@@ -83,7 +84,7 @@ class RemoteEngine:
             vectors = [d.get("embedding") for d in ordered if isinstance(d, dict)]
         if not isinstance(vectors, list) or len(vectors) != len(batch):
             raise EmbeddingError("Embedding failed: the upstream sent no vectors")
-        return vectors
+        return _checked(vectors)
 
 
 def embedder_for(config: ConfigStore, upstream: UpstreamClient, local: LocalEmbedder) -> Embedder:
@@ -107,3 +108,20 @@ def embedder_for(config: ConfigStore, upstream: UpstreamClient, local: LocalEmbe
     else:
         raise EmbeddingError(f"No {engine} connection for embeddings")
     return RemoteEngine(upstream, conn, model, batch)
+
+
+def _checked(vectors: list[Any]) -> list[list[float]]:
+    """Lists of finite numbers, all of one length; anything else is the upstream's fault."""
+    width = len(vectors[0]) if vectors and isinstance(vectors[0], list) else 0
+    for vector in vectors:
+        if (
+            not isinstance(vector, list)
+            or not vector
+            or len(vector) != width
+            or not all(
+                isinstance(x, int | float) and not isinstance(x, bool) and math.isfinite(x)
+                for x in vector
+            )
+        ):
+            raise EmbeddingError("Embedding failed: the upstream sent malformed vectors")
+    return vectors

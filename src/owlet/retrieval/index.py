@@ -44,25 +44,32 @@ class Retrieval:
         self, config: ConfigStore, collection: str, text: str, metadata: dict[str, Any]
     ) -> int:
         """Chunk and embed `text` into `collection`; each chunk carries `metadata`."""
-        chunks = split_text(
-            text, int(config.get("rag.chunk_size")), int(config.get("rag.chunk_overlap"))
-        )
+        items, vectors = await self.embed_chunks(config, collection, text, metadata)
+        await self.store.add(collection, items, vectors)
+        return len(items)
+
+    async def embed_chunks(
+        self, config: ConfigStore, collection: str, text: str, metadata: dict[str, Any]
+    ) -> tuple[list[Item], list[list[float]]]:
+        """The chunks of `text` and their vectors, not stored yet (chunking runs in a thread)."""
+        import anyio
+
+        size, overlap = int(config.get("rag.chunk_size")), int(config.get("rag.chunk_overlap"))
+        chunks = await anyio.to_thread.run_sync(split_text, text, size, overlap)
         if not chunks:
-            return 0
+            return [], []
         embedder = self.embedder(config)
         vectors = await embedder.embed([c.text for c in chunks])
+        key = f"{collection}:{metadata.get('file_id')}"
         items = [
             Item(
-                id=hashlib.sha256(
-                    f"{collection}:{metadata.get('file_id')}:{c.start}".encode()
-                ).hexdigest()[:32],
+                id=hashlib.sha256(f"{key}:{c.start}".encode()).hexdigest()[:32],
                 text=c.text,
                 metadata={**metadata, "start_index": c.start, "embedding_model": embedder.name},
             )
             for c in chunks
         ]
-        await self.store.add(collection, items, vectors)
-        return len(items)
+        return items, vectors
 
     async def copy(self, source: str, target: str, metadata: dict[str, Any]) -> int:
         """The source collection's chunks added to `target` (no re-embedding)."""

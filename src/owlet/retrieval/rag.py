@@ -7,6 +7,7 @@ put in front of the last user message; the sources go back to the client (`sourc
 
 from __future__ import annotations
 
+import html
 import re
 from typing import Any
 
@@ -22,6 +23,7 @@ from owlet.retrieval.store import Hit
 from owlet.tables import File, Knowledge, KnowledgeFile, User
 
 _SAFE = re.compile(r"^[A-Za-z0-9_-]{1,128}$")
+_PLACEHOLDER = re.compile(r"\{\{CONTEXT\}\}|\[context\]|\{\{QUERY\}\}|\[query\]")
 DEFAULT_TEMPLATE = """### Task
 Answer the user's query using the context below. When you use a part of the context that
 comes from a <source> with an id attribute, cite it inline as [id]. If the context does not
@@ -63,7 +65,12 @@ async def check_collection(
     if user.role == "admin":
         return
     if name.startswith("file-"):
-        if await file_readable(session, container, user, name.removeprefix("file-")) is not None:
+        file_id = name.removeprefix("file-")
+        if write:  # only the owner changes what a file's own collection holds
+            row = await session.get(File, file_id)
+            if row is not None and row.user_id == user.id:
+                return
+        elif await file_readable(session, container, user, file_id) is not None:
             return
         raise Forbidden(Messages.ACCESS_PROHIBITED)
     kb = await session.get(Knowledge, name)
@@ -141,17 +148,19 @@ def render_context(sources: list[dict[str, Any]]) -> str:
         for text, meta in zip(source["document"], source["metadata"], strict=False):
             key = str(meta.get("source") or source["source"].get("id"))
             number = numbers.setdefault(key, len(numbers) + 1)
-            name = str(meta.get("name") or key).replace('"', "'")
-            blocks.append(f'<source id="{number}" name="{name}">{text}</source>')
+            name = html.escape(str(meta.get("name") or key))
+            # Escaped, so a document cannot close its block or forge another source.
+            blocks.append(
+                f'<source id="{number}" name="{name}">{html.escape(text, quote=False)}</source>'
+            )
     return "\n".join(blocks)
 
 
 def apply_template(config: ConfigStore, messages: list[Any], context: str, query: str) -> list[Any]:
     template = str(config.get("rag.template") or "") or DEFAULT_TEMPLATE
-    prompt = (
-        template.replace("{{CONTEXT}}", context).replace("[context]", context)
-        .replace("{{QUERY}}", query).replace("[query]", query)
-    )  # fmt: skip
+    values = {"{{CONTEXT}}": context, "[context]": context, "{{QUERY}}": query, "[query]": query}
+    # One pass: text put in for one placeholder is never expanded by another.
+    prompt = _PLACEHOLDER.sub(lambda m: values[m.group(0)], template)
     messages = list(messages)
     for index in range(len(messages) - 1, -1, -1):
         message = messages[index]

@@ -94,7 +94,7 @@ async def process_text(
     metadata = {"name": form.name, "source": form.name or name, "file_id": None}
     try:
         await container.retrieval.index_text(config, name, form.content, metadata)
-    except EmbeddingError as exc:
+    except (EmbeddingError, ValueError) as exc:
         raise BadRequest(str(exc)) from exc
     return {"status": True, "collection_name": name, "content": form.content}
 
@@ -111,23 +111,24 @@ async def process_file(
         raise NotFound()
     if form.collection_name:
         await rag.check_collection(session, container, user, form.collection_name, write=True)
-    if form.content is not None:
-        row.data = {**row.data, "status": COMPLETED, "content": form.content}
-    text = str(row.data.get("content") or "")
+    text = form.content if form.content is not None else str(row.data.get("content") or "")
     if not text:
         raise BadRequest("The content provided is empty. Please ensure that there is text or "
                          "data present before proceeding.")  # fmt: skip
-    filename = row.filename
+    filename, digest = row.filename, hashlib.sha256(text.encode()).hexdigest()
     await end_transaction(session)
-    try:
-        await container.files.index(
-            row.id, filename, text, hashlib.sha256(text.encode()).hexdigest()
-        )
+    try:  # embedded first: the row changes only once the vectors are stored
+        await container.files.index(row.id, filename, text, digest)
         if form.collection_name:
             await container.retrieval.store.delete(form.collection_name, "file_id", row.id)
             await container.retrieval.copy(file_collection(row.id), form.collection_name, {})
-    except EmbeddingError as exc:
+    except (EmbeddingError, ValueError) as exc:
         raise BadRequest(str(exc)) from exc
+    if form.content is not None:
+        changed = await session.get(File, form.file_id)
+        if changed is not None:
+            changed.data = {**changed.data, "status": COMPLETED, "content": text}
+            changed.hash = digest
     return {"status": True, "collection_name": form.collection_name or file_collection(row.id),
             "filename": filename, "content": text}  # fmt: skip
 

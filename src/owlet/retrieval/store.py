@@ -116,6 +116,13 @@ class EmbeddedStore:
             loaded.metadatas += [r["metadata"] for r in rows]
             matrices.append(np.load(vectors_file))
         loaded.matrix = np.vstack(matrices) if matrices else None
+        if len(set(loaded.ids)) != len(loaded.ids):  # an id added again: the last one counts
+            last = {item_id: i for i, item_id in enumerate(loaded.ids)}
+            keep = sorted(last.values())
+            loaded.ids = [loaded.ids[i] for i in keep]
+            loaded.texts = [loaded.texts[i] for i in keep]
+            loaded.metadatas = [loaded.metadatas[i] for i in keep]
+            loaded.matrix = loaded.matrix[np.array(keep)]
         self._cache[collection] = loaded
         return loaded
 
@@ -143,6 +150,12 @@ class EmbeddedStore:
         norms = np.linalg.norm(matrix, axis=1, keepdims=True)
         matrix = matrix / np.clip(norms, 1e-12, None)
         with self._lock:
+            existing = self._load(collection).matrix
+            if existing is not None and existing.shape[1] != matrix.shape[1]:
+                raise ValueError(
+                    f"collection {collection} holds {existing.shape[1]}-dimensional vectors; "
+                    f"these have {matrix.shape[1]} (was the embedding model changed?)"
+                )
             self._write_segment(self._dir(collection), items, matrix)
             self._cache.pop(collection, None)
 
