@@ -201,6 +201,28 @@ ACCESS: dict[tuple[str, str], str] = {
     ("POST", "/api/v1/retrieval/config/update"): "admin",
     ("GET", "/api/v1/retrieval/embedding"): "admin",
     ("POST", "/api/v1/retrieval/embedding/update"): "admin",
+    ("GET", "/api/v1/functions/"): "verified",
+    **{
+        (method, "/api/v1/functions" + path): "admin"
+        for method, path in (
+            ("GET", "/list"),
+            ("GET", "/export"),
+            ("POST", "/create"),
+            ("POST", "/sync"),
+            ("GET", "/id/{function_id}"),
+            ("POST", "/id/{function_id}/update"),
+            ("POST", "/id/{function_id}/toggle"),
+            ("POST", "/id/{function_id}/toggle/global"),
+            ("DELETE", "/id/{function_id}/delete"),
+            ("GET", "/id/{function_id}/valves"),
+            ("GET", "/id/{function_id}/valves/spec"),
+            ("POST", "/id/{function_id}/valves/update"),
+        )
+    },
+    **{
+        (method, "/api/v1/functions/id/{function_id}/valves/user" + path): "verified"
+        for method, path in (("GET", ""), ("GET", "/spec"), ("POST", "/update"))
+    },
     ("POST", "/openai/responses"): "verified",
     ("POST", "/api/v1/messages/count_tokens"): "verified",
     ("POST", "/api/message/count_tokens"): "verified",
@@ -369,6 +391,7 @@ async def _chat_world(client: httpx.AsyncClient, token: str) -> dict[str, str]:
             await client.post("/api/v1/knowledge/create", headers=headers, json={"name": "K"})
         ).json()["id"],
         "file_name": "note.txt",
+        "function_id": "no_such_function",
     }
 
 

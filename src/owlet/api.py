@@ -16,6 +16,7 @@ from owlet.connections.openai_router import router as openai
 from owlet.evaluations.router import router as evaluations
 from owlet.files.router import router as files
 from owlet.folders.router import router as folders
+from owlet.functions.router import router as functions
 from owlet.groups.router import router as groups
 from owlet.knowledge.router import router as knowledge
 from owlet.models.router import records as model_records
@@ -42,6 +43,7 @@ router.include_router(folders)
 router.include_router(files)
 router.include_router(knowledge)
 router.include_router(retrieval)
+router.include_router(functions)
 router.include_router(configs)
 router.include_router(evaluations)
 # Last: its catch-all `/openai/{path}` must not shadow `/openai/config`.

@@ -20,6 +20,7 @@ from owlet.db.engine import create_engine, create_sessionmaker
 from owlet.db.migrate import current_revision, head_revision, migrate
 from owlet.files.processing import FileProcessor
 from owlet.files.storage import LocalStorage
+from owlet.functions.loader import Cache as FunctionCache
 from owlet.models.records_cache import ModelRecordCache
 from owlet.providers.catalog import ModelCatalog
 from owlet.providers.gateway import Gateway
@@ -57,6 +58,7 @@ class Container:
     files: FileProcessor
     retrieval: Retrieval
     credentials: CredentialCache = field(default_factory=lambda: CredentialCache(1.0))
+    function_cache: FunctionCache = field(default_factory=FunctionCache)
     model_records: ModelRecordCache = field(default_factory=lambda: ModelRecordCache(1.0))
     stages: Stages = field(default_factory=Stages)  # pipeline plug-ins (filters come later)
 

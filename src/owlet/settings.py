@@ -162,6 +162,7 @@ class Settings(BaseSettings):
     rag_template: str = ""  # empty: the default template
     vector_db: Literal["embedded", "pgvector"] = "embedded"
     pgvector_db_url: str = ""  # VECTOR_DB=pgvector: a PostgreSQL server with `vector`
+    enable_plugins: bool = True  # functions (admin-authored Python plugins)
     enable_admin_chat_access: bool = True  # admins may read other users' chats
     enable_admin_export: bool = True  # admins may export every chat (/api/v1/chats/all/db)
     # The model list (first values of the admin config at /api/v1/configs/models); JSON in env

@@ -7,6 +7,7 @@ from owlet.tables.base import Base
 from owlet.tables.chat import Chat, ChatMessage, ChatTag, Folder, SharedChat, Tag
 from owlet.tables.config import ConfigEntry
 from owlet.tables.file import File
+from owlet.tables.function import Function
 from owlet.tables.group import Group, GroupMember
 from owlet.tables.knowledge import Knowledge, KnowledgeFile
 from owlet.tables.model import Model
@@ -24,6 +25,7 @@ __all__ = [
     "ConfigEntry",
     "File",
     "Folder",
+    "Function",
     "Group",
     "GroupMember",
     "Knowledge",

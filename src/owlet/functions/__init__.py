@@ -1,0 +1,1 @@
+"""Functions: admin-authored Python plugins (`/api/v1/functions`)."""

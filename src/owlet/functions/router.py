@@ -1,0 +1,262 @@
+"""`/api/v1/functions/*` (reference §7.1): admins manage plugin sources, valves and switches.
+
+Running functions inside chats (filters, pipes, actions) is not wired yet: see docs/functions.md.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter
+from pydantic import Field
+from sqlalchemy import delete, select
+
+from owlet.core.clock import now
+from owlet.core.validation import Form, JsonObject
+from owlet.deps import AdminUser, ContainerDep, SessionDep, VerifiedUser
+from owlet.errors import BadRequest, NotFound
+from owlet.functions.loader import Loaded, LoadError, load, make_valves, valid_id, valves_schema
+from owlet.tables import Function, User
+
+router = APIRouter(prefix="/api/v1/functions", tags=["functions"])
+ID_TAKEN = "Uh-oh! This id is already registered. Please choose another id string."
+BAD_ID = "Only alphanumeric characters and underscores are allowed in the id"
+
+
+class FunctionMeta(Form):
+    description: Annotated[str, Field(max_length=10_000)] | None = None
+    manifest: JsonObject | None = None
+
+
+class FunctionForm(Form):
+    id: Annotated[str, Field(min_length=1, max_length=128)]
+    name: Annotated[str, Field(min_length=1, max_length=255)]
+    content: Annotated[str, Field(min_length=1, max_length=1_000_000)]
+    meta: FunctionMeta = Field(default_factory=FunctionMeta)
+
+
+class WithValves(FunctionForm):
+    valves: JsonObject | None = None
+    is_active: bool = False
+    is_global: bool = False
+
+
+class SyncForm(Form):
+    functions: list[WithValves] = Field(max_length=1000)
+
+
+def response(row: Function, content: bool = False) -> dict[str, Any]:
+    body = {
+        "id": row.id, "user_id": row.user_id, "type": row.type, "name": row.name,
+        "meta": row.meta, "is_active": row.is_active, "is_global": row.is_global,
+        "updated_at": row.updated_at, "created_at": row.created_at,
+    }  # fmt: skip
+    if content:
+        body["content"] = row.content
+    return body
+
+
+async def _checked(function_id: str, content: str) -> Loaded:
+    if not valid_id(function_id):
+        raise BadRequest(BAD_ID)
+    try:
+        return await load(function_id, content)
+    except LoadError as exc:
+        raise BadRequest(f"[ERROR: {exc}]") from exc
+
+
+def _meta(form: FunctionForm, loaded: Loaded) -> dict[str, Any]:
+    meta = form.meta.model_dump(exclude_none=True)
+    meta["manifest"] = {**loaded.frontmatter, **(meta.get("manifest") or {})}
+    if getattr(loaded.instance, "toggle", False) is True:
+        meta["toggle"] = True
+    return meta
+
+
+async def _get(session: Any, function_id: str) -> Function:
+    row = await session.get(Function, function_id)
+    if row is None:
+        raise NotFound()
+    return row
+
+
+@router.get("/")
+async def list_functions(_user: VerifiedUser, session: SessionDep, container: ContainerDep) -> Any:
+    if not container.settings.enable_plugins:
+        return []
+    rows = (await session.scalars(select(Function).order_by(Function.id))).all()
+    return [response(r) for r in rows]
+
+
+@router.get("/list")
+async def list_with_users(_admin: AdminUser, session: SessionDep) -> Any:
+    stmt = (
+        select(Function, User.name, User.email)
+        .join(User, User.id == Function.user_id, isouter=True)
+        .order_by(Function.id)
+    )
+    rows = (await session.execute(stmt)).all()
+    return [
+        {**response(f), "user": {"id": f.user_id, "name": name, "email": email}}
+        for f, name, email in rows
+    ]
+
+
+@router.get("/export")
+async def export_functions(
+    _admin: AdminUser, session: SessionDep, include_valves: bool = False
+) -> Any:
+    rows = (await session.scalars(select(Function).order_by(Function.id))).all()
+    return [
+        {**response(r, content=True), **({"valves": r.valves} if include_valves else {})}
+        for r in rows
+    ]
+
+
+@router.post("/create")
+async def create_function(form: FunctionForm, admin: AdminUser, session: SessionDep) -> Any:
+    function_id = form.id.lower()
+    loaded = await _checked(function_id, form.content)
+    if await session.get(Function, function_id) is not None:
+        raise BadRequest(ID_TAKEN)
+    stamp = now()
+    row = Function(
+        id=function_id, user_id=admin.id, name=form.name, type=loaded.kind,
+        content=form.content, meta=_meta(form, loaded), valves={}, is_active=False,
+        is_global=False, created_at=stamp, updated_at=stamp,
+    )  # fmt: skip
+    session.add(row)
+    await session.flush()
+    return response(row)
+
+
+@router.post("/sync")
+async def sync_functions(form: SyncForm, admin: AdminUser, session: SessionDep) -> Any:
+    """The given functions, and only them (all are loaded first: one bad source stores none)."""
+    loaded = [(f, await _checked(f.id.lower(), f.content)) for f in form.functions]
+    await session.execute(delete(Function))
+    stamp = now()
+    for f, module in loaded:
+        session.add(Function(
+            id=f.id.lower(), user_id=admin.id, name=f.name, type=module.kind,
+            content=f.content, meta=_meta(f, module), valves=f.valves or {},
+            is_active=f.is_active, is_global=f.is_global, created_at=stamp, updated_at=stamp,
+        ))  # fmt: skip
+    await session.flush()
+    rows = (await session.scalars(select(Function).order_by(Function.id))).all()
+    return [response(r) for r in rows]
+
+
+@router.get("/id/{function_id}")
+async def get_function(function_id: str, _admin: AdminUser, session: SessionDep) -> Any:
+    return response(await _get(session, function_id), content=True)
+
+
+@router.post("/id/{function_id}/update")
+async def update_function(
+    function_id: str, form: FunctionForm, _admin: AdminUser, session: SessionDep,
+    container: ContainerDep,
+) -> Any:  # fmt: skip
+    row = await _get(session, function_id)
+    loaded = await _checked(row.id, form.content)
+    row.name, row.content, row.type = form.name, form.content, loaded.kind
+    row.meta, row.updated_at = _meta(form, loaded), now()
+    container.function_cache.forget(row.id)
+    return response(row, content=True)
+
+
+@router.post("/id/{function_id}/toggle")
+async def toggle_function(function_id: str, _admin: AdminUser, session: SessionDep) -> Any:
+    row = await _get(session, function_id)
+    row.is_active, row.updated_at = not row.is_active, now()
+    return response(row, content=True)
+
+
+@router.post("/id/{function_id}/toggle/global")
+async def toggle_global(function_id: str, _admin: AdminUser, session: SessionDep) -> Any:
+    row = await _get(session, function_id)
+    row.is_global, row.updated_at = not row.is_global, now()
+    return response(row, content=True)
+
+
+@router.delete("/id/{function_id}/delete", response_model=bool)
+async def delete_function(
+    function_id: str, _admin: AdminUser, session: SessionDep, container: ContainerDep
+) -> bool:
+    row = await _get(session, function_id)
+    await session.delete(row)
+    container.function_cache.forget(function_id)
+    return True
+
+
+async def _instance(container: Any, row: Function) -> Any:
+    try:
+        return (await container.function_cache.get(row.id, row.updated_at, row.content)).instance
+    except LoadError as exc:
+        raise BadRequest(f"[ERROR: {exc}]") from exc
+
+
+@router.get("/id/{function_id}/valves")
+async def get_valves(function_id: str, _admin: AdminUser, session: SessionDep) -> Any:
+    return (await _get(session, function_id)).valves or {}
+
+
+@router.get("/id/{function_id}/valves/spec")
+async def valves_spec(
+    function_id: str, _admin: AdminUser, session: SessionDep, container: ContainerDep
+) -> Any:
+    return valves_schema(await _instance(container, await _get(session, function_id)))
+
+
+@router.post("/id/{function_id}/valves/update")
+async def update_valves(
+    function_id: str, form: JsonObject, _admin: AdminUser, session: SessionDep,
+    container: ContainerDep,
+) -> Any:  # fmt: skip
+    row = await _get(session, function_id)
+    try:
+        row.valves = make_valves(await _instance(container, row), form)
+    except ValueError as exc:
+        raise BadRequest(f"[ERROR: {exc}]") from exc
+    return row.valves
+
+
+def _user_valves(user: User, function_id: str) -> dict[str, Any]:
+    functions = (user.settings or {}).get("functions") or {}
+    value = (functions.get("valves") or {}).get(function_id)
+    return value if isinstance(value, dict) else {}
+
+
+@router.get("/id/{function_id}/valves/user")
+async def get_user_valves(function_id: str, user: VerifiedUser, session: SessionDep) -> Any:
+    await _get(session, function_id)
+    return _user_valves(user, function_id)
+
+
+@router.get("/id/{function_id}/valves/user/spec")
+async def user_valves_spec(
+    function_id: str, _user: VerifiedUser, session: SessionDep, container: ContainerDep
+) -> Any:
+    instance = await _instance(container, await _get(session, function_id))
+    return valves_schema(instance, "UserValves")
+
+
+@router.post("/id/{function_id}/valves/user/update")
+async def update_user_valves(
+    function_id: str, form: JsonObject, user: VerifiedUser, session: SessionDep,
+    container: ContainerDep,
+) -> Any:  # fmt: skip
+    instance = await _instance(container, await _get(session, function_id))
+    try:
+        values = make_valves(instance, form, "UserValves")
+    except ValueError as exc:
+        raise BadRequest(f"[ERROR: {exc}]") from exc
+    settings = dict(user.settings or {})
+    functions = dict(settings.get("functions") or {})
+    functions["valves"] = {**(functions.get("valves") or {}), function_id: values}
+    settings["functions"] = functions
+    stored = await session.get(User, user.id)
+    if stored is not None:
+        stored.settings = settings
+    container.credentials.forget_user(user.id)
+    return values
