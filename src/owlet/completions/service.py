@@ -10,11 +10,22 @@ from owlet.completions.pipeline import Payload, Stages, prepare
 from owlet.config.store import ConfigStore
 from owlet.container import Container
 from owlet.errors import BadRequest
+from owlet.functions import runtime as filter_runtime
 from owlet.models.arena import pick
 from owlet.models.registry import ModelNotFound, ModelRegistry, ResolvedModel
 from owlet.providers.gateway import ChatStream, ChunkHook, JsonBody, ModelUnavailable
 from owlet.providers.ollama_translate import ShapeError
 from owlet.tables import User
+
+
+def _metadata(body: Payload) -> dict[str, Any]:
+    return {
+        "chat_id": body.get("chat_id"),
+        "message_id": body.get("id"),
+        "session_id": body.get("session_id"),
+        "files": body.get("files"),
+        "filter_ids": body.get("filter_ids"),
+    }
 
 
 def _compose(stages: list[Any]) -> ChunkHook | None:
@@ -52,6 +63,10 @@ class CompletionService:
         if model.base.get("arena"):
             model = await self._arena_pick(user, model)
         payload = prepare(body, user, model, self.config.get("models.default_params"))
+        payload = await filter_runtime.run(
+            self.session, self.container, user, model.entry, "inlet", payload,
+            body.get("filter_ids"), _metadata(body),
+        )  # fmt: skip
         for stage in self.stages.inlet:
             payload = await stage(payload, user, model)
         return model, payload
@@ -79,7 +94,12 @@ class CompletionService:
             raise BadRequest(str(exc)) from exc
 
     async def completed(self, user: User, body: Payload) -> Payload:
-        await self.registry.resolve(user, str(body["model"]))
+        """Outlet filters on the finished messages (a direct API call runs none inline)."""
+        model = await self.registry.resolve(user, str(body["model"]))
+        body = await filter_runtime.run(
+            self.session, self.container, user, model.entry, "outlet", body,
+            body.get("filter_ids"), _metadata(body),
+        )  # fmt: skip
         for stage in self.stages.outlet:
             body = await stage(body, user)
         return body

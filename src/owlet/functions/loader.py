@@ -76,11 +76,38 @@ async def load(function_id: str, content: str) -> Loaded:
         raise LoadError(f"Loading took longer than {LOAD_SECONDS:g} s") from None
 
 
-class Cache:
-    """Loaded modules by function id, valid while the function's `updated_at` is unchanged."""
+@dataclass(frozen=True)
+class FilterRow:
+    """What the filter runtime needs of an active filter's row (no ORM object kept)."""
 
-    def __init__(self) -> None:
+    id: str
+    updated_at: int
+    content: str
+    meta: dict[str, Any]
+    valves: dict[str, Any]
+    is_global: bool
+
+
+class Cache:
+    """Loaded modules by function id, valid while the function's `updated_at` is unchanged;
+    and the active filters, read at most once a second (dropped on every change here)."""
+
+    def __init__(self, ttl: float = 1.0) -> None:
         self._entries: dict[str, tuple[int, Loaded]] = {}
+        self.ttl = ttl
+        self._filters: tuple[float, list[FilterRow]] | None = None
+
+    def filters(self) -> list[FilterRow] | None:
+        import time
+
+        if self._filters is None or time.monotonic() - self._filters[0] > self.ttl:
+            return None
+        return self._filters[1]
+
+    def keep_filters(self, rows: list[FilterRow]) -> None:
+        import time
+
+        self._filters = (time.monotonic(), rows)
 
     async def get(self, function_id: str, updated_at: int, content: str) -> Loaded:
         entry = self._entries.get(function_id)
@@ -90,8 +117,13 @@ class Cache:
         self._entries[function_id] = (updated_at, loaded)
         return loaded
 
-    def forget(self, function_id: str) -> None:
-        self._entries.pop(function_id, None)
+    def forget(self, function_id: str | None = None) -> None:
+        """Drop a changed function (or, with no id, everything) and the active-filter list."""
+        if function_id is None:
+            self._entries.clear()
+        else:
+            self._entries.pop(function_id, None)
+        self._filters = None
 
 
 def valves_schema(instance: Any, name: str = "Valves") -> dict[str, Any] | None:

@@ -114,7 +114,9 @@ async def export_functions(
 
 
 @router.post("/create")
-async def create_function(form: FunctionForm, admin: AdminUser, session: SessionDep) -> Any:
+async def create_function(
+    form: FunctionForm, admin: AdminUser, session: SessionDep, container: ContainerDep
+) -> Any:
     function_id = form.id.lower()
     loaded = await _checked(function_id, form.content)
     if await session.get(Function, function_id) is not None:
@@ -127,11 +129,14 @@ async def create_function(form: FunctionForm, admin: AdminUser, session: Session
     )  # fmt: skip
     session.add(row)
     await session.flush()
+    container.function_cache.forget(function_id)
     return response(row)
 
 
 @router.post("/sync")
-async def sync_functions(form: SyncForm, admin: AdminUser, session: SessionDep) -> Any:
+async def sync_functions(
+    form: SyncForm, admin: AdminUser, session: SessionDep, container: ContainerDep
+) -> Any:
     """The given functions, and only them (all are loaded first: one bad source stores none)."""
     loaded = [(f, await _checked(f.id.lower(), f.content)) for f in form.functions]
     await session.execute(delete(Function))
@@ -143,6 +148,7 @@ async def sync_functions(form: SyncForm, admin: AdminUser, session: SessionDep) 
             is_active=f.is_active, is_global=f.is_global, created_at=stamp, updated_at=stamp,
         ))  # fmt: skip
     await session.flush()
+    container.function_cache.forget()
     rows = (await session.scalars(select(Function).order_by(Function.id))).all()
     return [response(r) for r in rows]
 
@@ -166,16 +172,22 @@ async def update_function(
 
 
 @router.post("/id/{function_id}/toggle")
-async def toggle_function(function_id: str, _admin: AdminUser, session: SessionDep) -> Any:
+async def toggle_function(
+    function_id: str, _admin: AdminUser, session: SessionDep, container: ContainerDep
+) -> Any:
     row = await _get(session, function_id)
     row.is_active, row.updated_at = not row.is_active, now()
+    container.function_cache.forget(function_id)
     return response(row, content=True)
 
 
 @router.post("/id/{function_id}/toggle/global")
-async def toggle_global(function_id: str, _admin: AdminUser, session: SessionDep) -> Any:
+async def toggle_global(
+    function_id: str, _admin: AdminUser, session: SessionDep, container: ContainerDep
+) -> Any:
     row = await _get(session, function_id)
     row.is_global, row.updated_at = not row.is_global, now()
+    container.function_cache.forget(function_id)
     return response(row, content=True)
 
 
@@ -218,6 +230,7 @@ async def update_valves(
         row.valves = make_valves(await _instance(container, row), form)
     except ValueError as exc:
         raise BadRequest(f"[ERROR: {exc}]") from exc
+    container.function_cache.forget(function_id)
     return row.valves
 
 

@@ -1,0 +1,157 @@
+"""Running filter functions on completions: `inlet` before the model, `outlet` on
+`/api/chat/completed` (reference §7.1). Stream filters, pipes and actions come later.
+
+Filters that run: the active ones that are global or listed in the model's `meta.filterIds`;
+one that declares `toggle = True` only when the request's `filter_ids` names it. Order:
+`Valves.priority` ascending, then id. A plugin method gets only the optional parameters its
+signature asks for; sync code runs in a worker thread; every call has a time limit; an
+exception answers 400 naming the function and never reaches the server.
+"""
+
+from __future__ import annotations
+
+import functools
+import inspect
+import logging
+from typing import Any
+
+import anyio
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from owlet.container import Container
+from owlet.errors import BadRequest
+from owlet.functions.loader import FilterRow, Loaded, LoadError
+from owlet.tables import Function, User
+
+log = logging.getLogger(__name__)
+CALL_SECONDS = 30.0
+
+
+async def _noop_emitter(event: Any) -> None:
+    """No socket layer yet: events a plugin emits are dropped."""
+
+
+async def _noop_call(event: Any) -> None:
+    return None
+
+
+async def filters_for(
+    session: AsyncSession,
+    container: Container,
+    model_entry: dict[str, Any],
+    filter_ids: Any,
+) -> list[tuple[FilterRow, Loaded]]:
+    if not container.settings.enable_plugins:
+        return []
+    cache = container.function_cache
+    rows = cache.filters()
+    if rows is None:
+        stmt = select(Function).where(Function.type == "filter", Function.is_active.is_(True))
+        rows = [
+            FilterRow(
+                f.id, f.updated_at, f.content, dict(f.meta or {}), dict(f.valves or {}), f.is_global
+            )  # fmt: skip
+            for f in (await session.scalars(stmt)).all()
+        ]
+        cache.keep_filters(rows)
+    if not rows:
+        return []
+    meta = (model_entry.get("info") or {}).get("meta") or {}
+    attached = set(meta.get("filterIds") or []) if isinstance(meta, dict) else set()
+    switched_on = set(filter_ids) if isinstance(filter_ids, list) else set()
+    chosen = []
+    for row in rows:
+        if not (row.is_global or row.id in attached):
+            continue
+        if (row.meta or {}).get("toggle") and row.id not in switched_on:
+            continue
+        try:
+            loaded = await container.function_cache.get(row.id, row.updated_at, row.content)
+        except LoadError as exc:
+            log.warning("function %s cannot load: %s", row.id, exc)
+            continue
+        _set_valves(loaded.instance, row.valves or {})
+        chosen.append((row, loaded))
+    chosen.sort(key=lambda pair: (_priority(pair[1].instance), pair[0].id))
+    return chosen
+
+
+def _set_valves(instance: Any, values: dict[str, Any]) -> None:
+    cls = getattr(instance, "Valves", None)
+    if cls is not None and callable(getattr(cls, "model_validate", None)):
+        try:
+            instance.valves = cls.model_validate(values)
+        except Exception:  # stored values the new source no longer accepts: its defaults
+            instance.valves = cls()
+
+
+def _priority(instance: Any) -> float:
+    value = getattr(getattr(instance, "valves", None), "priority", 0)
+    return float(value) if isinstance(value, int | float) else 0.0
+
+
+def user_dict(user: User, function_id: str, instance: Any) -> dict[str, Any]:
+    stored = ((user.settings or {}).get("functions") or {}).get("valves") or {}
+    values = stored.get(function_id) if isinstance(stored, dict) else None
+    valves: Any = None
+    cls = getattr(instance, "UserValves", None)
+    if cls is not None and callable(getattr(cls, "model_validate", None)):
+        try:
+            valves = cls.model_validate(values or {})
+        except Exception:
+            valves = cls()
+    return {"id": user.id, "email": user.email, "name": user.name, "role": user.role,
+            "valves": valves}  # fmt: skip
+
+
+async def invoke(
+    row: FilterRow, loaded: Loaded, hook: str, body: dict[str, Any], context: dict[str, Any]
+) -> dict[str, Any]:
+    """`hook(body, …)` of one filter; its dict result replaces the body."""
+    method = getattr(loaded.instance, hook, None)
+    if not callable(method):
+        return body
+    accepted = inspect.signature(method).parameters
+    kwargs = {k: v for k, v in {**context, "__id__": row.id}.items() if k in accepted}
+    try:
+        with anyio.fail_after(CALL_SECONDS):
+            if inspect.iscoroutinefunction(method):
+                result = await method(body, **kwargs)
+            else:
+                call = functools.partial(method, body, **kwargs)
+                result = await anyio.to_thread.run_sync(call, abandon_on_cancel=True)
+    except TimeoutError:
+        raise BadRequest(f"Function {row.id}: {hook} took longer than {CALL_SECONDS:g} s") from None
+    except Exception as exc:
+        log.info("function %s %s raised %s", row.id, hook, type(exc).__name__)
+        raise BadRequest(f"Function {row.id}: {exc}") from exc
+    return result if isinstance(result, dict) else body
+
+
+async def run(
+    session: AsyncSession,
+    container: Container,
+    user: User,
+    model_entry: dict[str, Any],
+    hook: str,
+    body: dict[str, Any],
+    filter_ids: Any,
+    metadata: dict[str, Any],
+) -> dict[str, Any]:
+    """Every chosen filter's `hook` in order, each on the previous one's output."""
+    for row, loaded in await filters_for(session, container, model_entry, filter_ids):
+        context = {
+            "__user__": user_dict(user, row.id, loaded.instance),
+            "__metadata__": metadata,
+            "__model__": model_entry,
+            "__event_emitter__": _noop_emitter,
+            "__event_call__": _noop_call,
+            "__chat_id__": metadata.get("chat_id"),
+            "__message_id__": metadata.get("message_id"),
+            "__session_id__": metadata.get("session_id"),
+            "__request__": None,
+            "__files__": body.get("files") or metadata.get("files"),
+        }
+        body = await invoke(row, loaded, hook, body, context)
+    return body
