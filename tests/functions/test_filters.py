@@ -193,3 +193,43 @@ async def test_chat_completed_runs_outlets(make_client: MakeClient, gw: dict[str
             json={"model": "fake-gpt", "messages": HI},
         )
         assert "checked for" not in reply.json()["choices"][0]["message"]["content"]
+
+
+REDACT = """
+class Filter:
+    def stream(self, event: dict) -> dict:
+        for choice in event.get("choices", []):
+            delta = choice.get("delta", {})
+            if delta.get("content") == ",":
+                return None  # a falsy return drops the chunk
+            if delta.get("content"):
+                delta["content"] = delta["content"].replace("world", "[redacted]")
+        return event
+"""
+
+BROKEN_STREAM = """
+class Filter:
+    def stream(self, event: dict) -> dict:
+        raise RuntimeError("boom")
+"""
+
+
+async def test_stream_filters_change_and_drop_chunks(
+    make_client: MakeClient, gw: dict[str, object]
+) -> None:
+    from tests.completions.test_chat import content_of, sse_chunks
+
+    async with make_client(**gw) as client:
+        ada = await signup(client, "Ada")
+        await install(client, ada["token"], "redact", REDACT)
+        await install(client, ada["token"], "broken", BROKEN_STREAM)
+        for model in ("fake-gpt", "fake-llama:latest"):
+            reply = await client.post(
+                "/api/chat/completions",
+                headers=bearer(ada["token"]),
+                json={"model": model, "messages": HI, "stream": True},
+            )
+            assert reply.status_code == 200
+            frames = sse_chunks(reply.text)
+            assert content_of(frames) == "Hello [redacted]!", model  # "," was dropped
+            assert frames[-1] == "[DONE]"

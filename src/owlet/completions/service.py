@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import inspect
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -32,12 +33,13 @@ def _compose(stages: list[Any]) -> ChunkHook | None:
     if not stages:
         return None
 
-    def run(chunk: dict[str, Any]) -> dict[str, Any] | None:
+    async def run(chunk: dict[str, Any]) -> dict[str, Any] | None:
         current: dict[str, Any] | None = chunk
         for stage in stages:
             if current is None:
                 return None
-            current = stage(current)
+            result = stage(current)
+            current = await result if inspect.isawaitable(result) else result
         return current
 
     return run
@@ -56,6 +58,7 @@ class CompletionService:
         self.config = config
         self.stages = stages or Stages()
         self.registry = ModelRegistry(session, container, config)
+        self.stream_filters: ChunkHook | None = None  # set by prepare_chat
 
     async def prepare_chat(self, user: User, body: Payload) -> tuple[ResolvedModel, Payload]:
         """Everything that needs the database; the caller then ends the transaction."""
@@ -66,6 +69,10 @@ class CompletionService:
         payload = await filter_runtime.run(
             self.session, self.container, user, model.entry, "inlet", payload,
             body.get("filter_ids"), _metadata(body),
+        )  # fmt: skip
+        self.stream_filters = await filter_runtime.stream_hook(
+            self.session, self.container, user, model.entry, body.get("filter_ids"),
+            _metadata(body),
         )  # fmt: skip
         for stage in self.stages.inlet:
             payload = await stage(payload, user, model)
@@ -85,8 +92,9 @@ class CompletionService:
         self, model: ResolvedModel, payload: Payload
     ) -> dict[str, Any] | JsonBody | ChatStream:
         try:
+            hooks = [*self.stages.chunk, *([self.stream_filters] if self.stream_filters else [])]
             return await self.container.gateway.chat(
-                self.config, model.base, payload, on_chunk=_compose(self.stages.chunk)
+                self.config, model.base, payload, on_chunk=_compose(hooks)
             )
         except ModelUnavailable as exc:
             raise ModelNotFound() from exc

@@ -13,6 +13,7 @@ from __future__ import annotations
 import functools
 import inspect
 import logging
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 import anyio
@@ -109,6 +110,13 @@ async def invoke(
     row: FilterRow, loaded: Loaded, hook: str, body: dict[str, Any], context: dict[str, Any]
 ) -> dict[str, Any]:
     """`hook(body, …)` of one filter; its dict result replaces the body."""
+    result = await _call(row, loaded, hook, body, context)
+    return result if isinstance(result, dict) else body
+
+
+async def _call(
+    row: FilterRow, loaded: Loaded, hook: str, body: dict[str, Any], context: dict[str, Any]
+) -> Any:
     method = getattr(loaded.instance, hook, None)
     if not callable(method):
         return body
@@ -117,16 +125,74 @@ async def invoke(
     try:
         with anyio.fail_after(CALL_SECONDS):
             if inspect.iscoroutinefunction(method):
-                result = await method(body, **kwargs)
-            else:
-                call = functools.partial(method, body, **kwargs)
-                result = await anyio.to_thread.run_sync(call, abandon_on_cancel=True)
+                return await method(body, **kwargs)
+            call = functools.partial(method, body, **kwargs)
+            return await anyio.to_thread.run_sync(call, abandon_on_cancel=True)
     except TimeoutError:
         raise BadRequest(f"Function {row.id}: {hook} took longer than {CALL_SECONDS:g} s") from None
     except Exception as exc:
         log.info("function %s %s raised %s", row.id, hook, type(exc).__name__)
         raise BadRequest(f"Function {row.id}: {exc}") from exc
-    return result if isinstance(result, dict) else body
+
+
+async def stream_hook(
+    session: AsyncSession,
+    container: Container,
+    user: User,
+    model_entry: dict[str, Any],
+    filter_ids: Any,
+    metadata: dict[str, Any],
+) -> Callable[[dict[str, Any]], Awaitable[dict[str, Any] | None]] | None:
+    """The chosen filters' `stream` methods as one chunk hook (None when there are none).
+
+    A falsy return drops the chunk; a filter that raises mid-stream is logged and skipped for
+    that chunk, so the answer still reaches the client.
+    """
+    chosen = [
+        (row, loaded, _context(user, row.id, loaded.instance, model_entry, metadata, {}))
+        for row, loaded in await filters_for(session, container, model_entry, filter_ids)
+        if callable(getattr(loaded.instance, "stream", None))
+    ]
+    if not chosen:
+        return None
+
+    async def hook(chunk: dict[str, Any]) -> dict[str, Any] | None:
+        current = chunk
+        for row, loaded, context in chosen:
+            try:
+                changed = await _call(row, loaded, "stream", current, context)
+            except BadRequest as exc:
+                log.warning("stream filter failed: %s", exc.detail)
+                continue
+            if not changed:
+                return None
+            if isinstance(changed, dict):
+                current = changed
+        return current
+
+    return hook
+
+
+def _context(
+    user: User,
+    function_id: str,
+    instance: Any,
+    model_entry: dict[str, Any],
+    metadata: dict[str, Any],
+    body: dict[str, Any],
+) -> dict[str, Any]:
+    return {
+        "__user__": user_dict(user, function_id, instance),
+        "__metadata__": metadata,
+        "__model__": model_entry,
+        "__event_emitter__": _noop_emitter,
+        "__event_call__": _noop_call,
+        "__chat_id__": metadata.get("chat_id"),
+        "__message_id__": metadata.get("message_id"),
+        "__session_id__": metadata.get("session_id"),
+        "__request__": None,
+        "__files__": body.get("files") or metadata.get("files"),
+    }
 
 
 async def run(
@@ -141,17 +207,6 @@ async def run(
 ) -> dict[str, Any]:
     """Every chosen filter's `hook` in order, each on the previous one's output."""
     for row, loaded in await filters_for(session, container, model_entry, filter_ids):
-        context = {
-            "__user__": user_dict(user, row.id, loaded.instance),
-            "__metadata__": metadata,
-            "__model__": model_entry,
-            "__event_emitter__": _noop_emitter,
-            "__event_call__": _noop_call,
-            "__chat_id__": metadata.get("chat_id"),
-            "__message_id__": metadata.get("message_id"),
-            "__session_id__": metadata.get("session_id"),
-            "__request__": None,
-            "__files__": body.get("files") or metadata.get("files"),
-        }
+        context = _context(user, row.id, loaded.instance, model_entry, metadata, body)
         body = await invoke(row, loaded, hook, body, context)
     return body

@@ -8,10 +8,11 @@ error status still becomes an HTTP error rather than a broken 200.
 
 from __future__ import annotations
 
+import inspect
 import json
 import logging
 import random
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import AsyncExitStack
 from dataclasses import dataclass
 from typing import Any
@@ -24,7 +25,8 @@ from owlet.providers.http import UpstreamClient, UpstreamError, body_chunks, err
 
 log = logging.getLogger(__name__)
 
-ChunkHook = Callable[[dict[str, Any]], dict[str, Any] | None]
+# Sees each streamed chunk; returns it (changed or not), or None to drop it. May be async.
+ChunkHook = Callable[[dict[str, Any]], "dict[str, Any] | None | Awaitable[dict[str, Any] | None]"]
 
 
 @dataclass(frozen=True)
@@ -181,6 +183,13 @@ async def unload(upstream: UpstreamClient, config: ConfigStore, model: dict[str,
     return await upstream.request_json(root, "POST", "/models/unload", json_body=body)
 
 
+async def _apply(hook: ChunkHook, chunk: dict[str, Any]) -> dict[str, Any] | None:
+    result = hook(chunk)
+    if inspect.isawaitable(result):
+        result = await result
+    return result if isinstance(result, dict) else None
+
+
 def _is_json(content_type: str | None) -> bool:
     return (content_type or "").split(";")[0].strip().lower() == "application/json"
 
@@ -225,7 +234,7 @@ def _openai_frames(
             if on_chunk is None:
                 yield sse_data(event.data)  # the upstream's own text: no re-encoding
             else:
-                changed = on_chunk(chunk)
+                changed = await _apply(on_chunk, chunk)
                 if changed is not None:
                     yield sse_data(changed)
         yield sse_data(DONE)  # some servers end without [DONE]
@@ -242,7 +251,7 @@ def _ollama_frames(
             if frame.get("error"):
                 raise UpstreamError(502, error_message(frame, "Upstream error"), frame)
             for chunk in translator.feed(frame):
-                changed = chunk if on_chunk is None else on_chunk(chunk)
+                changed = chunk if on_chunk is None else await _apply(on_chunk, chunk)
                 if changed is not None:
                     yield sse_data(changed)
             if frame.get("done"):
