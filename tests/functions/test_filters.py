@@ -233,3 +233,83 @@ async def test_stream_filters_change_and_drop_chunks(
             frames = sse_chunks(reply.text)
             assert content_of(frames) == "Hello [redacted]!", model  # "," was dropped
             assert frames[-1] == "[DONE]"
+
+
+STREAMING_MANIFOLD = """
+class Pipe:
+    def __init__(self):
+        self.type = "manifold"
+
+    def pipes(self):
+        return [{"id": "echo", "name": " Echo"}, {"id": "shout", "name": " Shout"}]
+
+    def pipe(self, body: dict, __user__: dict):
+        text = body["messages"][-1]["content"]
+        if body["model"].endswith("shout"):
+            return text.upper() + "!"
+        return (word + " " for word in ("echo:", text, "for", __user__["name"]))
+"""
+
+ASYNC_PIPE = """
+class Pipe:
+    async def pipe(self, body: dict):
+        async def words():
+            for word in ("a", "b"):
+                yield word
+        return words()
+"""
+
+FAILING_PIPE = """
+class Pipe:
+    def pipe(self, body: dict):
+        raise ValueError("no upstream configured")
+"""
+
+
+async def test_pipes_are_models(make_client: MakeClient, gw: dict[str, object]) -> None:
+    from tests.completions.test_chat import content_of, sse_chunks
+
+    async with make_client(**gw) as client:
+        ada = await signup(client, "Ada")
+        headers = bearer(ada["token"])
+        await install(client, ada["token"], "many", STREAMING_MANIFOLD, global_=False)
+        await install(client, ada["token"], "alpha", ASYNC_PIPE, global_=False)
+        await install(client, ada["token"], "broken", FAILING_PIPE, global_=False)
+        listed = {
+            m["id"]: m for m in (await client.get("/api/models", headers=headers)).json()["data"]
+        }
+        assert listed["many.echo"]["name"] == "many Echo" and listed["many.echo"]["pipe"] == {
+            "type": "pipe"
+        }
+        assert {"many.shout", "alpha", "broken", "fake-gpt"} <= set(listed)
+
+        said = {"role": "user", "content": "hello"}
+        shout = await client.post(
+            "/api/chat/completions",
+            headers=headers,
+            json={"model": "many.shout", "messages": [said]},
+        )
+        assert shout.json()["choices"][0]["message"]["content"] == "HELLO!"
+        echo = await client.post(
+            "/api/chat/completions",
+            headers=headers,
+            json={"model": "many.echo", "messages": [said], "stream": True},
+        )
+        frames = sse_chunks(echo.text)
+        assert content_of(frames) == "echo: hello for Ada " and frames[-1] == "[DONE]"
+        whole = await client.post(
+            "/api/chat/completions", headers=headers, json={"model": "alpha", "messages": [said]}
+        )
+        assert whole.json()["choices"][0]["message"]["content"] == "ab"
+        failed = await client.post(
+            "/api/chat/completions", headers=headers, json={"model": "broken", "messages": [said]}
+        )
+        assert (
+            failed.status_code == 400
+            and failed.json()["detail"] == "Function broken: no upstream configured"
+        )
+        await client.post(
+            "/api/v1/functions/id/alpha/toggle", headers=headers
+        )  # off: gone from the list
+        ids = {m["id"] for m in (await client.get("/api/models", headers=headers)).json()["data"]}
+        assert "alpha" not in ids

@@ -12,6 +12,7 @@ from owlet.config.store import ConfigStore
 from owlet.container import Container
 from owlet.errors import BadRequest
 from owlet.functions import runtime as filter_runtime
+from owlet.functions.pipes import run_pipe
 from owlet.models.arena import pick
 from owlet.models.registry import ModelNotFound, ModelRegistry, ResolvedModel
 from owlet.providers.gateway import ChatStream, ChunkHook, JsonBody, ModelUnavailable
@@ -59,9 +60,12 @@ class CompletionService:
         self.stages = stages or Stages()
         self.registry = ModelRegistry(session, container, config)
         self.stream_filters: ChunkHook | None = None  # set by prepare_chat
+        self.caller: User | None = None
+        self.metadata: dict[str, Any] = {}
 
     async def prepare_chat(self, user: User, body: Payload) -> tuple[ResolvedModel, Payload]:
         """Everything that needs the database; the caller then ends the transaction."""
+        self.caller, self.metadata = user, _metadata(body)
         model = await self.registry.resolve(user, str(body["model"]))
         if model.base.get("arena"):
             model = await self._arena_pick(user, model)
@@ -91,6 +95,10 @@ class CompletionService:
     async def dispatch_chat(
         self, model: ResolvedModel, payload: Payload
     ) -> dict[str, Any] | JsonBody | ChatStream:
+        if model.base.get("pipe") and self.caller is not None:
+            return await run_pipe(
+                self.session, self.container, self.caller, model.base, payload, self.metadata
+            )
         try:
             hooks = [*self.stages.chunk, *([self.stream_filters] if self.stream_filters else [])]
             return await self.container.gateway.chat(

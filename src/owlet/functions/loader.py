@@ -77,11 +77,13 @@ async def load(function_id: str, content: str) -> Loaded:
 
 
 @dataclass(frozen=True)
-class FilterRow:
-    """What the filter runtime needs of an active filter's row (no ORM object kept)."""
+class ActiveRow:
+    """What the runtime needs of an active function's row (no ORM object kept)."""
 
     id: str
+    name: str
     updated_at: int
+    created_at: int
     content: str
     meta: dict[str, Any]
     valves: dict[str, Any]
@@ -90,24 +92,27 @@ class FilterRow:
 
 class Cache:
     """Loaded modules by function id, valid while the function's `updated_at` is unchanged;
-    and the active filters, read at most once a second (dropped on every change here)."""
+    and the active functions by type, read at most once a second (dropped on every change
+    made through this process)."""
 
     def __init__(self, ttl: float = 1.0) -> None:
         self._entries: dict[str, tuple[int, Loaded]] = {}
         self.ttl = ttl
-        self._filters: tuple[float, list[FilterRow]] | None = None
+        self._active: dict[str, tuple[float, list[ActiveRow]]] = {}
 
-    def filters(self) -> list[FilterRow] | None:
+    def active(self, kind: str) -> list[ActiveRow] | None:
+        """The active functions of a type, if read less than `ttl` seconds ago."""
         import time
 
-        if self._filters is None or time.monotonic() - self._filters[0] > self.ttl:
+        entry = self._active.get(kind)
+        if entry is None or time.monotonic() - entry[0] > self.ttl:
             return None
-        return self._filters[1]
+        return entry[1]
 
-    def keep_filters(self, rows: list[FilterRow]) -> None:
+    def keep_active(self, kind: str, rows: list[ActiveRow]) -> None:
         import time
 
-        self._filters = (time.monotonic(), rows)
+        self._active[kind] = (time.monotonic(), rows)
 
     async def get(self, function_id: str, updated_at: int, content: str) -> Loaded:
         entry = self._entries.get(function_id)
@@ -123,7 +128,7 @@ class Cache:
             self._entries.clear()
         else:
             self._entries.pop(function_id, None)
-        self._filters = None
+        self._active.clear()
 
 
 def valves_schema(instance: Any, name: str = "Valves") -> dict[str, Any] | None:

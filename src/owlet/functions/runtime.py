@@ -22,7 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from owlet.container import Container
 from owlet.errors import BadRequest
-from owlet.functions.loader import FilterRow, Loaded, LoadError
+from owlet.functions.loader import ActiveRow, Loaded, LoadError
 from owlet.tables import Function, User
 
 log = logging.getLogger(__name__)
@@ -37,25 +37,38 @@ async def _noop_call(event: Any) -> None:
     return None
 
 
+async def active_rows(session: AsyncSession, container: Container, kind: str) -> list[ActiveRow]:
+    """The active functions of one type (`filter`, `pipe`, `action`), cached for a second."""
+    cache = container.function_cache
+    rows = cache.active(kind)
+    if rows is None:
+        stmt = select(Function).where(Function.type == kind, Function.is_active.is_(True))
+        rows = [
+            ActiveRow(
+                f.id,
+                f.name,
+                f.updated_at,
+                f.created_at,
+                f.content,
+                dict(f.meta or {}),
+                dict(f.valves or {}),
+                f.is_global,
+            )  # fmt: skip
+            for f in (await session.scalars(stmt.order_by(Function.id))).all()
+        ]
+        cache.keep_active(kind, rows)
+    return rows
+
+
 async def filters_for(
     session: AsyncSession,
     container: Container,
     model_entry: dict[str, Any],
     filter_ids: Any,
-) -> list[tuple[FilterRow, Loaded]]:
+) -> list[tuple[ActiveRow, Loaded]]:
     if not container.settings.enable_plugins:
         return []
-    cache = container.function_cache
-    rows = cache.filters()
-    if rows is None:
-        stmt = select(Function).where(Function.type == "filter", Function.is_active.is_(True))
-        rows = [
-            FilterRow(
-                f.id, f.updated_at, f.content, dict(f.meta or {}), dict(f.valves or {}), f.is_global
-            )  # fmt: skip
-            for f in (await session.scalars(stmt)).all()
-        ]
-        cache.keep_filters(rows)
+    rows = await active_rows(session, container, "filter")
     if not rows:
         return []
     meta = (model_entry.get("info") or {}).get("meta") or {}
@@ -107,7 +120,7 @@ def user_dict(user: User, function_id: str, instance: Any) -> dict[str, Any]:
 
 
 async def invoke(
-    row: FilterRow, loaded: Loaded, hook: str, body: dict[str, Any], context: dict[str, Any]
+    row: ActiveRow, loaded: Loaded, hook: str, body: dict[str, Any], context: dict[str, Any]
 ) -> dict[str, Any]:
     """`hook(body, …)` of one filter; its dict result replaces the body."""
     result = await _call(row, loaded, hook, body, context)
@@ -115,7 +128,7 @@ async def invoke(
 
 
 async def _call(
-    row: FilterRow, loaded: Loaded, hook: str, body: dict[str, Any], context: dict[str, Any]
+    row: ActiveRow, loaded: Loaded, hook: str, body: dict[str, Any], context: dict[str, Any]
 ) -> Any:
     method = getattr(loaded.instance, hook, None)
     if not callable(method):

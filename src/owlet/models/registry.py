@@ -15,6 +15,7 @@ from owlet.access.service import principal_for
 from owlet.config.store import ConfigStore
 from owlet.container import Container
 from owlet.errors import BadRequest
+from owlet.functions.pipes import pipe_models
 from owlet.models.arena import arena_entries, arena_readable
 from owlet.models.records_cache import RESOURCE
 from owlet.tables import AccessGrant, Model, User
@@ -104,7 +105,8 @@ class ModelRegistry:
 
     async def merged(self, refresh: bool = False) -> tuple[list[dict[str, Any]], dict[str, Model]]:
         """Base models with records applied, then active presets; and the records by id."""
-        base = await self.container.catalog.base_models(self.config, refresh=refresh)
+        pipes = await pipe_models(self.session, self.container)
+        base = pipes + await self.container.catalog.base_models(self.config, refresh=refresh)
         snapshot = await self.container.model_records.get(self.session)
         records, grants = snapshot.records, snapshot.grants
         by_id = {m["id"]: m for m in base}
