@@ -247,6 +247,7 @@ ACCESS: dict[tuple[str, str], str] = {
     ("POST", "/api/chat/completions"): "verified",
     ("POST", "/api/v1/chat/completions"): "verified",
     ("POST", "/api/chat/completed"): "verified",
+    ("POST", "/api/chat/actions/{action_id}"): "verified",
     ("POST", "/api/embeddings"): "verified",
     ("POST", "/api/v1/embeddings"): "verified",
     ("GET", "/openai/config"): "admin",

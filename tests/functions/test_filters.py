@@ -313,3 +313,45 @@ async def test_pipes_are_models(make_client: MakeClient, gw: dict[str, object]) 
         )  # off: gone from the list
         ids = {m["id"] for m in (await client.get("/api/models", headers=headers)).json()["data"]}
         assert "alpha" not in ids
+
+
+ECHO_ACTION = """
+class Action:
+    actions = [{"id": "loud", "name": "Loud"}, {"id": "quiet", "name": "Quiet"}]
+
+    async def action(self, body: dict, __id__: str, __user__: dict, __event_emitter__=None):
+        await __event_emitter__({"type": "status", "data": {"description": "working"}})
+        last = body["messages"][-1]
+        text = last["content"].upper() if __id__ == "loud" else last["content"].lower()
+        return {"messages": [{**last, "content": text + " (" + __user__["name"] + ")"}]}
+"""
+
+
+async def test_actions_and_model_lists(make_client: MakeClient, gw: dict[str, object]) -> None:
+    async with make_client(**gw) as client:
+        ada = await signup(client, "Ada")
+        headers = bearer(ada["token"])
+        await install(client, ada["token"], "echo", ECHO_ACTION, global_=False)
+        await install(client, ada["token"], "toggled", TOGGLED)
+        body = {
+            "model": "fake-gpt",
+            "messages": [{"id": "a1", "role": "assistant", "content": "Hello"}],
+        }
+        unavailable = await client.post("/api/chat/actions/echo.loud", headers=headers, json=body)
+        assert (
+            unavailable.status_code == 400
+            and unavailable.json()["detail"] == "Action not available: echo.loud"
+        )
+        unknown = await client.post("/api/chat/actions/nope", headers=headers, json=body)
+        assert unknown.json()["detail"] == "Action not found: nope"
+        await client.post("/api/v1/functions/id/echo/toggle/global", headers=headers)
+        loud = await client.post("/api/chat/actions/echo.loud", headers=headers, json=body)
+        assert loud.status_code == 200, loud.text
+        assert loud.json()["messages"][0]["content"] == "HELLO (Ada)"
+        quiet = await client.post("/api/chat/actions/echo.quiet", headers=headers, json=body)
+        assert quiet.json()["messages"][0]["content"] == "hello (Ada)"
+        models = {
+            m["id"]: m for m in (await client.get("/api/models", headers=headers)).json()["data"]
+        }
+        assert [a["id"] for a in models["fake-gpt"]["actions"]] == ["echo.loud", "echo.quiet"]
+        assert [f["id"] for f in models["fake-gpt"]["filters"]] == ["toggled"]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter, Depends, Path
 from fastapi.responses import JSONResponse, Response, StreamingResponse
 from starlette.background import BackgroundTask
 
@@ -23,6 +23,7 @@ from owlet.deps import (
     end_transaction,
 )
 from owlet.errors import AppError, BadRequest
+from owlet.functions.actions import run_action
 from owlet.providers.gateway import ChatStream, JsonBody
 from owlet.retrieval import rag
 from owlet.retrieval.embedders import EmbeddingError
@@ -121,6 +122,26 @@ def respond(
     if isinstance(result, JsonBody):
         return Response(result.raw, media_type="application/json")
     return JSONResponse(result)
+
+
+class ActionForm(ChatCompletedForm):
+    event: dict[str, Any] | None = None
+
+
+@router.post("/api/chat/actions/{action_id}")
+async def chat_action(
+    action_id: Annotated[str, Path(min_length=1, max_length=300)],
+    form: ActionForm,
+    user: VerifiedUser,
+    service: Service,
+) -> Any:
+    """Run an action function (`function_id` or `function_id.sub_id`) on the messages."""
+    body = form.model_dump(exclude_unset=True)
+    model = await service.registry.resolve(user, str(body["model"]))
+    result = await run_action(
+        service.session, service.container, user, model.entry, action_id, body
+    )
+    return result
 
 
 @router.post("/api/chat/completed")

@@ -134,7 +134,7 @@ async def _call(
     if not callable(method):
         return body
     accepted = inspect.signature(method).parameters
-    kwargs = {k: v for k, v in {**context, "__id__": row.id}.items() if k in accepted}
+    kwargs = {k: v for k, v in {"__id__": row.id, **context}.items() if k in accepted}
     try:
         with anyio.fail_after(CALL_SECONDS):
             if inspect.iscoroutinefunction(method):

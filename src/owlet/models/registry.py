@@ -15,6 +15,7 @@ from owlet.access.service import principal_for
 from owlet.config.store import ConfigStore
 from owlet.container import Container
 from owlet.errors import BadRequest
+from owlet.functions.actions import decorate
 from owlet.functions.pipes import pipe_models
 from owlet.models.arena import arena_entries, arena_readable
 from owlet.models.records_cache import RESOURCE
@@ -176,7 +177,9 @@ class ModelRegistry:
                 info["meta"] = {k: v for k, v in info["meta"].items() if k != "profile_image_url"}
             entry["tags"] = normalize_tags(entry)
             seen[entry["id"]] = entry  # a later duplicate id wins
-        return sort_by_order(list(seen.values()), self.config.get("ui.model_order_list") or [])
+        listed = sort_by_order(list(seen.values()), self.config.get("ui.model_order_list") or [])
+        await decorate(self.session, self.container, listed)
+        return listed
 
     @staticmethod
     def _readable(principal: Principal, entry: dict[str, Any]) -> bool:
