@@ -131,6 +131,22 @@ def ollama_up() -> Iterator[FakeUpstream]:
         yield up
 
 
+@pytest.fixture
+def gateway_server(
+    backend: Backend,
+    clean_db: object,
+    tmp_path: Path,
+    openai_up: FakeUpstream,
+    ollama_up: FakeUpstream,
+) -> Iterator[tuple[str, str]]:
+    """`owlet serve` in its own process, wired to both fake upstreams: (base URL, admin key)."""
+    from tests.gateway import admin_key, as_env, gateway_settings, owlet_process
+
+    settings = as_env(gateway_settings(openai_up, ollama_up))
+    with owlet_process(backend, tmp_path / "data", settings) as base:
+        yield base, admin_key(base)
+
+
 @pytest_asyncio.fixture
 async def client(make_client: MakeClient) -> AsyncIterator[httpx.AsyncClient]:
     async with make_client() as c:

@@ -4,8 +4,7 @@ the chat: streamed or not, and when the client hangs up before the end."""
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
-from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -14,8 +13,8 @@ from tests.chats.support import message, new_chat
 from tests.completions.test_chat import content_of, sse_chunks
 from tests.conftest import MakeClient
 from tests.fakes.upstream import FakeUpstream
-from tests.gateway import admin_key, as_env, gateway_settings, owlet_process
-from tests.support import Backend, add_user, bearer, signup
+from tests.gateway import gateway_settings
+from tests.support import add_user, bearer, signup
 
 HELLO = "Hello, world!"
 
@@ -156,27 +155,8 @@ async def test_an_upstream_error_is_recorded(
         assert answer["done"] is True and answer["error"]["content"] == "rate limited"
 
 
-@pytest.fixture
-def server(
-    backend: Backend,
-    clean_db: object,
-    tmp_path: Path,
-    openai_up: FakeUpstream,
-    ollama_up: FakeUpstream,
-) -> Iterator[tuple[str, str]]:
-    with owlet_process(
-        backend, tmp_path / "data", as_env(gateway_settings(openai_up, ollama_up))
-    ) as base:
-        yield base, admin_key(base)
-
-
-def test_the_answer_is_saved_after_the_client_hangs_up(
-    server: tuple[str, str], openai_up: FakeUpstream
-) -> None:
-    base, key = server
-    headers = {"Authorization": f"Bearer {key}"}
-    openai_up.tokens = ["tick "] * 20
-    openai_up.token_delay = 0.05
+def counting_request(base: str, headers: dict[str, str]) -> tuple[dict[str, Any], dict[str, Any]]:
+    """An empty chat, and a streamed completion body that records answer `a1` into it."""
     made = httpx.post(
         f"{base}/api/v1/chats/new",
         headers=headers,
@@ -190,6 +170,17 @@ def test_the_answer_is_saved_after_the_client_hangs_up(
         "id": "a1",
         "user_message": message("u1", None, "user", "count"),
     }
+    return made, body
+
+
+def test_the_answer_is_saved_after_the_client_hangs_up(
+    gateway_server: tuple[str, str], openai_up: FakeUpstream
+) -> None:
+    base, key = gateway_server
+    headers = {"Authorization": f"Bearer {key}"}
+    openai_up.tokens = ["tick "] * 20
+    openai_up.token_delay = 0.05
+    made, body = counting_request(base, headers)
     with httpx.stream(
         "POST", f"{base}/api/chat/completions", headers=headers, json=body, timeout=30
     ) as response:
@@ -210,25 +201,13 @@ def test_the_answer_is_saved_after_the_client_hangs_up(
 
 
 def test_a_message_deleted_mid_stream_stays_deleted(
-    server: tuple[str, str], openai_up: FakeUpstream
+    gateway_server: tuple[str, str], openai_up: FakeUpstream
 ) -> None:
-    base, key = server
+    base, key = gateway_server
     headers = {"Authorization": f"Bearer {key}"}
     openai_up.tokens = ["tick "] * 10
     openai_up.token_delay = 0.05
-    made = httpx.post(
-        f"{base}/api/v1/chats/new",
-        headers=headers,
-        json={"chat": {"title": "t", "history": {"currentId": None, "messages": {}}}},
-    ).json()
-    body = {
-        "model": "fake-gpt",
-        "messages": [{"role": "user", "content": "count"}],
-        "stream": True,
-        "chat_id": made["id"],
-        "id": "a1",
-        "user_message": message("u1", None, "user", "count"),
-    }
+    made, body = counting_request(base, headers)
     url = f"{base}/api/chat/completions"
     with httpx.stream("POST", url, headers=headers, json=body, timeout=30) as response:
         lines = response.iter_lines()

@@ -7,36 +7,18 @@ relayed as they arrive, and whether a client that hangs up stops the upstream.
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
-from pathlib import Path
 
 import httpx
 import openai
 import pytest
 
 from tests.fakes.upstream import FakeUpstream
-from tests.gateway import admin_key, as_env, gateway_settings, owlet_process
-from tests.support import Backend
 
 HELLO = "Hello, world!"
 
 
-@pytest.fixture
-def server(
-    backend: Backend,
-    clean_db: object,
-    tmp_path: Path,
-    openai_up: FakeUpstream,
-    ollama_up: FakeUpstream,
-) -> Iterator[tuple[str, str]]:
-    with owlet_process(
-        backend, tmp_path / "data", as_env(gateway_settings(openai_up, ollama_up))
-    ) as base:
-        yield base, admin_key(base)
-
-
-def test_openai_client_lists_and_completes(server: tuple[str, str]) -> None:
-    base, key = server
+def test_openai_client_lists_and_completes(gateway_server: tuple[str, str]) -> None:
+    base, key = gateway_server
     client = openai.OpenAI(base_url=f"{base}/api", api_key=key)
     ids = {m.id for m in client.models.list()}
     assert {"fake-gpt", "fake-llama:latest"} <= ids
@@ -52,8 +34,8 @@ def test_openai_client_lists_and_completes(server: tuple[str, str]) -> None:
         assert text == HELLO
 
 
-def test_openai_client_sees_errors(server: tuple[str, str]) -> None:
-    base, key = server
+def test_openai_client_sees_errors(gateway_server: tuple[str, str]) -> None:
+    base, key = gateway_server
     client = openai.OpenAI(base_url=f"{base}/api", api_key=key, max_retries=0)
     with pytest.raises(openai.BadRequestError) as caught:
         client.chat.completions.create(model="nope", messages=[{"role": "user", "content": "x"}])
@@ -64,9 +46,9 @@ def test_openai_client_sees_errors(server: tuple[str, str]) -> None:
 
 
 def test_frames_are_relayed_as_they_arrive(
-    server: tuple[str, str], openai_up: FakeUpstream
+    gateway_server: tuple[str, str], openai_up: FakeUpstream
 ) -> None:
-    base, key = server
+    base, key = gateway_server
     openai_up.token_delay = 0.3
     arrivals: list[float] = []
     with httpx.stream(
@@ -86,9 +68,9 @@ def test_frames_are_relayed_as_they_arrive(
 
 
 def test_client_disconnect_cancels_the_upstream(
-    server: tuple[str, str], openai_up: FakeUpstream
+    gateway_server: tuple[str, str], openai_up: FakeUpstream
 ) -> None:
-    base, key = server
+    base, key = gateway_server
     openai_up.tokens = ["tick "] * 200
     openai_up.token_delay = 0.1
     with httpx.stream(
@@ -108,11 +90,11 @@ def test_client_disconnect_cancels_the_upstream(
     assert openai_up.active_streams == 0
 
 
-def test_seed_python_examples(server: tuple[str, str]) -> None:
+def test_seed_python_examples(gateway_server: tuple[str, str]) -> None:
     """Seed page 003's `requests` examples, as written but for the host and model name."""
     import requests
 
-    base, key = server
+    base, key = gateway_server
 
     def chat_with_model(token: str) -> dict[str, object]:
         url = f"{base}/api/chat/completions"

@@ -5,16 +5,14 @@ from __future__ import annotations
 import json
 import shutil
 import subprocess
-from collections.abc import Iterator
-from pathlib import Path
 
 import ollama
 import pytest
 
 from tests.conftest import MakeClient
 from tests.fakes.upstream import FakeUpstream
-from tests.gateway import admin_key, as_env, gateway_settings, owlet_process
-from tests.support import Backend, add_user, bearer, signup
+from tests.gateway import gateway_settings
+from tests.support import add_user, bearer, signup
 
 HELLO = "Hello, world!"
 LLAMA = "fake-llama:latest"
@@ -25,16 +23,8 @@ def gw(openai_up: FakeUpstream, ollama_up: FakeUpstream) -> dict[str, object]:
     return gateway_settings(openai_up, ollama_up)
 
 
-@pytest.fixture
-def server(
-    backend: Backend, clean_db: object, tmp_path: Path, gw: dict[str, object]
-) -> Iterator[tuple[str, str]]:
-    with owlet_process(backend, tmp_path / "data", as_env(gw)) as base:
-        yield base, admin_key(base)
-
-
-def test_official_ollama_client(server: tuple[str, str]) -> None:
-    base, key = server
+def test_official_ollama_client(gateway_server: tuple[str, str]) -> None:
+    base, key = gateway_server
     client = ollama.Client(host=f"{base}/ollama", headers={"Authorization": f"Bearer {key}"})
     names = [m.model for m in client.list().models]
     assert names == [LLAMA]
@@ -56,9 +46,9 @@ def test_official_ollama_client(server: tuple[str, str]) -> None:
 
 
 @pytest.mark.skipif(shutil.which("curl") is None, reason="curl is not installed")
-def test_seed_curl_examples(server: tuple[str, str]) -> None:
+def test_seed_curl_examples(gateway_server: tuple[str, str]) -> None:
     """Seed page 003's three curl examples, as written, with the model name adapted."""
-    base, key = server
+    base, key = gateway_server
     auth = f"Authorization: Bearer {key}"
     generate = subprocess.run(
         ["curl", "-s", f"{base}/ollama/api/generate", "-H", auth,

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -15,8 +14,8 @@ from tests.completions.test_chat import sse_chunks
 from tests.conftest import MakeClient
 from tests.fakes.upstream import FakeUpstream
 from tests.files.samples import pdf
-from tests.gateway import admin_key, as_env, gateway_settings, owlet_process
-from tests.support import Backend, add_user, bearer, signup
+from tests.gateway import gateway_settings
+from tests.support import add_user, bearer, signup
 
 EVEREST = (
     "Mount Everest is Earth's highest mountain above sea level, at 8,849 metres. "
@@ -194,19 +193,11 @@ async def test_chat_with_files_cites_sources(
         assert len(openai_up.requests_to("/v1/chat/completions")) == upstream_calls
 
 
-@pytest.fixture
-def server(
-    backend: Backend, clean_db: object, tmp_path: Path, gw: dict[str, object]
-) -> Iterator[tuple[str, str]]:
-    with owlet_process(backend, tmp_path / "data", as_env(gw)) as base:
-        yield base, admin_key(base)
-
-
-def test_the_seed_workflow_as_written(server: tuple[str, str], tmp_path: Path) -> None:
+def test_the_seed_workflow_as_written(gateway_server: tuple[str, str], tmp_path: Path) -> None:
     """Seed page 003's complete RAG workflow, as written but for the host and the model."""
     import requests
 
-    base, key = server
+    base, key = gateway_server
     WEBUI_URL, TOKEN = base, key  # noqa: N806 - the seed's names
     document = tmp_path / "document.pdf"
     document.write_bytes(pdf("The Rongbuk Glacier lies on the north side of Mount Everest"))
