@@ -70,14 +70,13 @@ class CompletionService:
         if model.base.get("arena"):
             model = await self._arena_pick(user, model)
         payload = prepare(body, user, model, self.config.get("models.default_params"))
+        filters = await filter_runtime.filters_for(
+            self.session, self.container, model.entry, body.get("filter_ids")
+        )
         payload = await filter_runtime.run(
-            self.session, self.container, user, model.entry, "inlet", payload,
-            body.get("filter_ids"), _metadata(body),
-        )  # fmt: skip
-        self.stream_filters = await filter_runtime.stream_hook(
-            self.session, self.container, user, model.entry, body.get("filter_ids"),
-            _metadata(body),
-        )  # fmt: skip
+            filters, user, model.entry, "inlet", payload, self.metadata
+        )
+        self.stream_filters = filter_runtime.stream_hook(filters, user, model.entry, self.metadata)
         for stage in self.stages.inlet:
             payload = await stage(payload, user, model)
         return model, payload
@@ -112,10 +111,10 @@ class CompletionService:
     async def completed(self, user: User, body: Payload) -> Payload:
         """Outlet filters on the finished messages (a direct API call runs none inline)."""
         model = await self.registry.resolve(user, str(body["model"]))
-        body = await filter_runtime.run(
-            self.session, self.container, user, model.entry, "outlet", body,
-            body.get("filter_ids"), _metadata(body),
-        )  # fmt: skip
+        filters = await filter_runtime.filters_for(
+            self.session, self.container, model.entry, body.get("filter_ids")
+        )
+        body = await filter_runtime.run(filters, user, model.entry, "outlet", body, _metadata(body))
         for stage in self.stages.outlet:
             body = await stage(body, user)
         return body

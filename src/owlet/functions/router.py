@@ -175,18 +175,20 @@ async def update_function(
 async def toggle_function(
     function_id: str, _admin: AdminUser, session: SessionDep, container: ContainerDep
 ) -> Any:
-    row = await _get(session, function_id)
-    row.is_active, row.updated_at = not row.is_active, now()
-    container.function_cache.forget(function_id)
-    return response(row, content=True)
+    return await _flip(session, container, function_id, "is_active")
 
 
 @router.post("/id/{function_id}/toggle/global")
 async def toggle_global(
     function_id: str, _admin: AdminUser, session: SessionDep, container: ContainerDep
 ) -> Any:
+    return await _flip(session, container, function_id, "is_global")
+
+
+async def _flip(session: Any, container: Any, function_id: str, switch: str) -> Any:
     row = await _get(session, function_id)
-    row.is_global, row.updated_at = not row.is_global, now()
+    setattr(row, switch, not getattr(row, switch))
+    row.updated_at = now()
     container.function_cache.forget(function_id)
     return response(row, content=True)
 

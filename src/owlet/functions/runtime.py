@@ -148,13 +148,11 @@ async def _call(
         raise BadRequest(f"Function {row.id}: {exc}") from exc
 
 
-async def stream_hook(
-    session: AsyncSession,
-    container: Container,
-    user: User,
-    model_entry: dict[str, Any],
-    filter_ids: Any,
-    metadata: dict[str, Any],
+Chosen = list[tuple[ActiveRow, Loaded]]  # what filters_for returns
+
+
+def stream_hook(
+    filters: Chosen, user: User, model_entry: dict[str, Any], metadata: dict[str, Any]
 ) -> Callable[[dict[str, Any]], Awaitable[dict[str, Any] | None]] | None:
     """The chosen filters' `stream` methods as one chunk hook (None when there are none).
 
@@ -163,7 +161,7 @@ async def stream_hook(
     """
     chosen = [
         (row, loaded, _context(user, row.id, loaded.instance, model_entry, metadata, {}))
-        for row, loaded in await filters_for(session, container, model_entry, filter_ids)
+        for row, loaded in filters
         if callable(getattr(loaded.instance, "stream", None))
     ]
     if not chosen:
@@ -209,17 +207,15 @@ def _context(
 
 
 async def run(
-    session: AsyncSession,
-    container: Container,
+    filters: Chosen,
     user: User,
     model_entry: dict[str, Any],
     hook: str,
     body: dict[str, Any],
-    filter_ids: Any,
     metadata: dict[str, Any],
 ) -> dict[str, Any]:
     """Every chosen filter's `hook` in order, each on the previous one's output."""
-    for row, loaded in await filters_for(session, container, model_entry, filter_ids):
+    for row, loaded in filters:
         context = _context(user, row.id, loaded.instance, model_entry, metadata, body)
         body = await invoke(row, loaded, hook, body, context)
     return body
