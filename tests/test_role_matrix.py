@@ -209,6 +209,7 @@ ACCESS: dict[tuple[str, str], str] = {
             ("GET", "/export"),
             ("POST", "/create"),
             ("POST", "/sync"),
+            ("POST", "/load/url"),
             ("GET", "/id/{function_id}"),
             ("POST", "/id/{function_id}/update"),
             ("POST", "/id/{function_id}/toggle"),

@@ -21,6 +21,7 @@ from owlet.db.migrate import current_revision, head_revision, migrate
 from owlet.files.processing import FileProcessor
 from owlet.files.storage import LocalStorage
 from owlet.functions.loader import Cache as FunctionCache
+from owlet.functions.marks import OutletMarks
 from owlet.models.records_cache import ModelRecordCache
 from owlet.providers.catalog import ModelCatalog
 from owlet.providers.gateway import Gateway
@@ -57,6 +58,7 @@ class Container:
     gateway: Gateway
     files: FileProcessor
     retrieval: Retrieval
+    outlet_marks: OutletMarks
     credentials: CredentialCache = field(default_factory=lambda: CredentialCache(1.0))
     function_cache: FunctionCache = field(default_factory=FunctionCache)
     model_records: ModelRecordCache = field(default_factory=lambda: ModelRecordCache(1.0))
@@ -114,6 +116,7 @@ class Container:
                 config,
             ),
             retrieval=retrieval,
+            outlet_marks=OutletMarks(redis, settings.redis_key_prefix),
             model_records=ModelRecordCache(settings.models_cache_ttl),
             credentials=CredentialCache(settings.credential_cache_ttl),
         )

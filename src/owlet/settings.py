@@ -163,6 +163,10 @@ class Settings(BaseSettings):
     vector_db: Literal["embedded", "pgvector"] = "embedded"
     pgvector_db_url: str = ""  # VECTOR_DB=pgvector: a PostgreSQL server with `vector`
     enable_plugins: bool = True  # functions (admin-authored Python plugins)
+    # Outbound fetches a client asks for (e.g. /functions/load/url) may reach private addresses
+    enable_local_url_fetch: bool = False
+    # Outlet filters inline on API completions (off: the client calls /api/chat/completed)
+    enable_api_outlet_filters: bool = False
     enable_admin_chat_access: bool = True  # admins may read other users' chats
     enable_admin_export: bool = True  # admins may export every chat (/api/v1/chats/all/db)
     # The model list (first values of the admin config at /api/v1/configs/models); JSON in env

@@ -11,7 +11,6 @@ long stream is saved at most every `SAVE_EVERY` seconds, never per token.
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 import time
 from collections.abc import AsyncIterator
@@ -23,10 +22,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from owlet.chats import document as docs
 from owlet.chats import repository as repo
 from owlet.chats.service import ChatService
+from owlet.completions.answer import Answer, frame_events
 from owlet.container import Container
 from owlet.core.clock import new_id, now
 from owlet.core.streams import DONE, SSE_MEDIA_TYPE, STREAM_HEADERS, sse_data
 from owlet.errors import BadRequest, Messages, NotFound
+from owlet.functions.outlets import InlineOutlet
 from owlet.models.registry import ResolvedModel
 from owlet.providers.gateway import ChatStream, JsonBody
 from owlet.tables import Chat, User
@@ -53,10 +54,8 @@ class ChatRecorder:
         self.chat_id = chat_id
         self.message = message  # the assistant message as stored so far
         self.created = created
-        self.content = ""
-        self.reasoning = ""
-        self.usage: dict[str, Any] | None = None
-        self.error: str | None = None
+        self.answer = Answer()
+        self.outlet: InlineOutlet | None = None  # outlets that ran inline rewrite the content
         self.gone = False  # the message or chat was deleted while the model answered
         self.sources: list[dict[str, Any]] = []  # RAG citations, stored on the message
         self._saved_at = time.monotonic()
@@ -160,7 +159,7 @@ class ChatRecorder:
                 relay, media_type=SSE_MEDIA_TYPE, headers={**STREAM_HEADERS, **headers}
             )
         body = result.parsed() if isinstance(result, JsonBody) else dict(result)
-        self.take_completion(body)
+        self.answer.take_completion(body)
         await self.save(done=True)
         if self.sources:
             body["sources"] = self.sources
@@ -172,34 +171,8 @@ class ChatRecorder:
 
     async def fail(self, message: str) -> None:
         """The model call failed before any answer: the placeholder says so."""
-        self.error = message
+        self.answer.error = message
         await self.save(done=True)
-
-    def take_completion(self, body: dict[str, Any]) -> None:
-        choices = body.get("choices")
-        first = choices[0] if isinstance(choices, list) and choices else {}
-        message = first.get("message") if isinstance(first, dict) else None
-        if isinstance(message, dict):
-            content, reasoning = message.get("content"), message.get("reasoning_content")
-            self.content = content if isinstance(content, str) else ""
-            self.reasoning = reasoning if isinstance(reasoning, str) else ""
-        if isinstance(body.get("usage"), dict):
-            self.usage = body["usage"]
-
-    def take_chunk(self, chunk: dict[str, Any]) -> None:
-        error = chunk.get("error")
-        if error:
-            self.error = str(error.get("message") if isinstance(error, dict) else error)
-            return
-        choices = chunk.get("choices")
-        for choice in choices if isinstance(choices, list) else []:
-            delta = choice.get("delta") if isinstance(choice, dict) else None
-            if isinstance(delta, dict):
-                content, reasoning = delta.get("content"), delta.get("reasoning_content")
-                self.content += content if isinstance(content, str) else ""
-                self.reasoning += reasoning if isinstance(reasoning, str) else ""
-        if isinstance(chunk.get("usage"), dict):
-            self.usage = chunk["usage"]
 
     def due(self) -> bool:
         return time.monotonic() - self._saved_at >= SAVE_EVERY
@@ -216,13 +189,17 @@ class ChatRecorder:
             if chat is None or row is None:
                 self.gone = True
                 return
-            message = {**row.data, "content": self.content, "done": done}
-            if self.reasoning:
-                message["reasoning_content"] = self.reasoning
-            if self.usage is not None:
-                message["usage"] = self.usage
-            if self.error is not None:
-                message["error"] = {"content": self.error}
+            answer = self.answer
+            message = {**row.data, "content": answer.content, "done": done}
+            outlet = self.outlet
+            if done and outlet is not None and outlet.result not in (None, outlet.original):
+                message["content"], message["originalContent"] = outlet.result, outlet.original
+            if answer.reasoning:
+                message["reasoning_content"] = answer.reasoning
+            if answer.usage is not None:
+                message["usage"] = answer.usage
+            if answer.error is not None:
+                message["error"] = {"content": answer.error}
             if self.sources:
                 message["sources"] = self.sources
             stamp = now()
@@ -254,7 +231,8 @@ class _Relay:
                     await recorder.save(done=False)
         except Exception as exc:
             log.exception("recording the answer into chat %s failed", recorder.chat_id)
-            recorder.error = recorder.error or f"The answer could not be recorded: {exc}"
+            answer = recorder.answer
+            answer.error = answer.error or f"The answer could not be recorded: {exc}"
         finally:
             await stream.aclose()
             if not finished:
@@ -275,24 +253,12 @@ class _Relay:
 async def _observed(recorder: ChatRecorder, stream: ChatStream) -> AsyncIterator[bytes]:
     """The stream's frames as they are, each also read by the recorder."""
     async for frame in stream:
-        for event in _events(frame):
-            if event != DONE:
-                try:
-                    chunk = json.loads(event)
-                except ValueError:
-                    continue
-                if isinstance(chunk, dict):
-                    recorder.take_chunk(chunk)
+        recorder.answer.take_frame(frame)
         yield frame
 
 
 def _is_last(frame: bytes) -> bool:
-    return any(event == DONE for event in _events(frame))
-
-
-def _events(frame: bytes) -> list[str]:
-    return [line[5:].strip() for line in frame.decode("utf-8", "replace").splitlines()
-            if line.startswith("data:")]  # fmt: skip
+    return any(event == DONE for event in frame_events(frame))
 
 
 async def _merged(

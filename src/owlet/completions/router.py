@@ -65,6 +65,8 @@ async def chat_completions(form: ChatCompletionForm, call: VerifiedCall) -> Any:
         call.user, body, model,
     )  # fmt: skip
     await end_transaction(call.session)  # no database connection is held while the model answers
+    if recorder is not None:  # filters see the message the answer is recorded into
+        service.metadata.update(chat_id=recorder.chat_id, message_id=recorder.message["id"])
     sources: list[dict[str, Any]] = []
     if items:
         query = rag.last_user_text(payload.get("messages"))
@@ -83,6 +85,7 @@ async def chat_completions(form: ChatCompletionForm, call: VerifiedCall) -> Any:
         result = await service.dispatch_chat(model, payload)
         return respond(result, model.selected_model_id, sources)
     recorder.sources = sources
+    recorder.outlet = service.outlet
     try:
         result = await service.dispatch_chat(model, payload)
     except AppError as exc:

@@ -12,6 +12,8 @@ from owlet.config.store import ConfigStore
 from owlet.container import Container
 from owlet.errors import BadRequest
 from owlet.functions import runtime as filter_runtime
+from owlet.functions.marks import answer_keys, last_assistant
+from owlet.functions.outlets import InlineOutlet
 from owlet.functions.pipes import run_pipe
 from owlet.models.arena import pick
 from owlet.models.registry import ModelNotFound, ModelRegistry, ResolvedModel
@@ -62,6 +64,7 @@ class CompletionService:
         self.stream_filters: ChunkHook | None = None  # set by prepare_chat
         self.caller: User | None = None
         self.metadata: dict[str, Any] = {}
+        self.outlet: InlineOutlet | None = None  # ENABLE_API_OUTLET_FILTERS: set by prepare_chat
 
     async def prepare_chat(self, user: User, body: Payload) -> tuple[ResolvedModel, Payload]:
         """Everything that needs the database; the caller then ends the transaction."""
@@ -77,6 +80,10 @@ class CompletionService:
             filters, user, model.entry, "inlet", payload, self.metadata
         )
         self.stream_filters = filter_runtime.stream_hook(filters, user, model.entry, self.metadata)
+        if self.container.settings.enable_api_outlet_filters and InlineOutlet.wanted(filters):
+            self.outlet = InlineOutlet(
+                self.container.outlet_marks, filters, user, model.entry, self.metadata, body
+            )
         for stage in self.stages.inlet:
             payload = await stage(payload, user, model)
         return model, payload
@@ -94,6 +101,18 @@ class CompletionService:
     async def dispatch_chat(
         self, model: ResolvedModel, payload: Payload
     ) -> dict[str, Any] | JsonBody | ChatStream:
+        result = await self._answer(model, payload)
+        if self.outlet is None:
+            return result
+        if isinstance(result, ChatStream):
+            result.tap(self.outlet.on_stream)
+            return result
+        body = result.parsed() if isinstance(result, JsonBody) else result
+        return await self.outlet.on_completion(body)
+
+    async def _answer(
+        self, model: ResolvedModel, payload: Payload
+    ) -> dict[str, Any] | JsonBody | ChatStream:
         if model.base.get("pipe") and self.caller is not None:
             return await run_pipe(
                 self.session, self.container, self.caller, model.base, payload, self.metadata
@@ -109,11 +128,16 @@ class CompletionService:
             raise BadRequest(str(exc)) from exc
 
     async def completed(self, user: User, body: Payload) -> Payload:
-        """Outlet filters on the finished messages (a direct API call runs none inline)."""
+        """Outlet filters on the finished messages, unless they already ran inline on this
+        answer (ENABLE_API_OUTLET_FILTERS; see functions/outlets.py)."""
         model = await self.registry.resolve(user, str(body["model"]))
         filters = await filter_runtime.filters_for(
             self.session, self.container, model.entry, body.get("filter_ids")
         )
+        answer = last_assistant(body) or {}
+        keys = answer_keys(body.get("id") or answer.get("id"), [answer.get("content")])
+        if filters and await self.container.outlet_marks.seen(user.id, keys):
+            filters = []
         body = await filter_runtime.run(filters, user, model.entry, "outlet", body, _metadata(body))
         for stage in self.stages.outlet:
             body = await stage(body, user)

@@ -1,17 +1,19 @@
 """`/api/v1/functions/*` (reference §7.1): admins manage plugin sources, valves and switches.
 
-Running functions inside chats (filters, pipes, actions) is not wired yet: see docs/functions.md.
+Running them inside chats is in runtime.py, pipes.py, actions.py and outlets.py.
 """
 
 from __future__ import annotations
 
 from typing import Annotated, Any
+from urllib.parse import urlsplit
 
 from fastapi import APIRouter
 from pydantic import Field
 from sqlalchemy import delete, select
 
 from owlet.core.clock import now
+from owlet.core.outbound import fetch_text
 from owlet.core.validation import Form, JsonObject
 from owlet.deps import AdminUser, ContainerDep, SessionDep, VerifiedUser
 from owlet.errors import BadRequest, NotFound
@@ -20,6 +22,7 @@ from owlet.tables import Function, User
 
 router = APIRouter(prefix="/api/v1/functions", tags=["functions"])
 ID_TAKEN = "Uh-oh! This id is already registered. Please choose another id string."
+MAX_SOURCE = 1_000_000  # characters of plugin source
 BAD_ID = "Only alphanumeric characters and underscores are allowed in the id"
 
 
@@ -31,7 +34,7 @@ class FunctionMeta(Form):
 class FunctionForm(Form):
     id: Annotated[str, Field(min_length=1, max_length=128)]
     name: Annotated[str, Field(min_length=1, max_length=255)]
-    content: Annotated[str, Field(min_length=1, max_length=1_000_000)]
+    content: Annotated[str, Field(min_length=1, max_length=MAX_SOURCE)]
     meta: FunctionMeta = Field(default_factory=FunctionMeta)
 
 
@@ -100,6 +103,35 @@ async def list_with_users(_admin: AdminUser, session: SessionDep) -> Any:
         {**response(f), "user": {"id": f.user_id, "name": name, "email": email}}
         for f, name, email in rows
     ]
+
+
+class UrlForm(Form):
+    url: Annotated[str, Field(min_length=1, max_length=2048)]
+
+
+def raw_url(url: str) -> str:
+    """A GitHub page of a file (`…/blob/<ref>/<path>`) as its raw download address."""
+    parts = urlsplit(url)
+    segments = parts.path.strip("/").split("/")
+    if parts.hostname == "github.com" and len(segments) > 4 and segments[2] == "blob":
+        owner, repo, _, *rest = segments
+        return f"https://raw.githubusercontent.com/{owner}/{repo}/{'/'.join(rest)}"
+    return url
+
+
+@router.post("/load/url")
+async def load_from_url(form: UrlForm, _admin: AdminUser, container: ContainerDep) -> Any:
+    """A plugin's source from a URL, to review before `create` (nothing is stored or run)."""
+    url = raw_url(form.url.strip())
+    url, content = await fetch_text(
+        container.http,
+        url,
+        allow_private=container.settings.enable_local_url_fetch,
+        max_bytes=MAX_SOURCE,
+        read_seconds=30.0,
+    )
+    name = urlsplit(url).path.rstrip("/").rsplit("/", 1)[-1].removesuffix(".py")
+    return {"name": name or "function", "content": content}
 
 
 @router.get("/export")

@@ -1,5 +1,6 @@
 """Running filter functions on completions: `inlet` before the model, `outlet` on
-`/api/chat/completed` (reference §7.1). Stream filters, pipes and actions come later.
+`/api/chat/completed` (reference §7.1), `stream` on every chunk (pipes, actions and inline
+outlets have modules of their own).
 
 Filters that run: the active ones that are global or listed in the model's `meta.filterIds`;
 one that declares `toggle = True` only when the request's `filter_ids` names it. Order:
@@ -10,9 +11,11 @@ exception answers 400 naming the function and never reaches the server.
 
 from __future__ import annotations
 
+import asyncio
 import functools
 import inspect
 import logging
+import weakref
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -22,6 +25,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from owlet.container import Container
 from owlet.errors import BadRequest
+from owlet.functions.lane import Lane
 from owlet.functions.loader import ActiveRow, Loaded, LoadError
 from owlet.tables import Function, User
 
@@ -133,8 +137,7 @@ async def _call(
     method = getattr(loaded.instance, hook, None)
     if not callable(method):
         return body
-    accepted = inspect.signature(method).parameters
-    kwargs = {k: v for k, v in {"__id__": row.id, **context}.items() if k in accepted}
+    kwargs = wanted(method, {"__id__": row.id, **context})
     try:
         with anyio.fail_after(CALL_SECONDS):
             if inspect.iscoroutinefunction(method):
@@ -148,7 +151,21 @@ async def _call(
         raise BadRequest(f"Function {row.id}: {exc}") from exc
 
 
+_PARAMETERS: weakref.WeakKeyDictionary[Any, frozenset[str]] = weakref.WeakKeyDictionary()
+
+
+def wanted(method: Callable[..., Any], context: dict[str, Any]) -> dict[str, Any]:
+    """The optional parameters `method` names in its signature (read once per function)."""
+    key = getattr(method, "__func__", method)
+    names = _PARAMETERS.get(key)
+    if names is None:
+        names = frozenset(inspect.signature(method).parameters)
+        _PARAMETERS[key] = names
+    return {name: value for name, value in context.items() if name in names}
+
+
 Chosen = list[tuple[ActiveRow, Loaded]]  # what filters_for returns
+Step = tuple[str, Callable[[Any], Any]]  # (function id, its `stream` with context bound)
 
 
 def stream_hook(
@@ -156,32 +173,76 @@ def stream_hook(
 ) -> Callable[[dict[str, Any]], Awaitable[dict[str, Any] | None]] | None:
     """The chosen filters' `stream` methods as one chunk hook (None when there are none).
 
-    A falsy return drops the chunk; a filter that raises mid-stream is logged and skipped for
-    that chunk, so the answer still reaches the client.
+    A falsy return drops the chunk; a filter that raises (or outlives its time limit)
+    mid-stream is logged and skipped for that chunk, so the answer still reaches the client.
+    Consecutive sync filters run together, in one call on the stream's own worker thread
+    (functions/lane.py); async ones run on the event loop.
     """
-    chosen = [
-        (row, loaded, _context(user, row.id, loaded.instance, model_entry, metadata, {}))
-        for row, loaded in filters
-        if callable(getattr(loaded.instance, "stream", None))
-    ]
-    if not chosen:
+    groups: list[tuple[bool, list[Step]]] = []
+    for row, loaded in filters:
+        method = getattr(loaded.instance, "stream", None)
+        if not callable(method):
+            continue
+        context = _context(user, row.id, loaded.instance, model_entry, metadata, {})
+        step = (row.id, functools.partial(method, **wanted(method, {"__id__": row.id, **context})))
+        is_async = inspect.iscoroutinefunction(method)
+        if groups and not is_async and not groups[-1][0]:
+            groups[-1][1].append(step)
+        else:
+            groups.append((is_async, [step]))
+    if not groups:
         return None
+    lane = Lane("owlet-stream-filters")
+    plan = [(steps, None if is_async else _sync_chain(steps)) for is_async, steps in groups]
 
     async def hook(chunk: dict[str, Any]) -> dict[str, Any] | None:
         current = chunk
-        for row, loaded, context in chosen:
+        for steps, chain in plan:
             try:
-                changed = await _call(row, loaded, "stream", current, context)
-            except BadRequest as exc:
-                log.warning("stream filter failed: %s", exc.detail)
+                if chain is not None:
+                    changed = await lane.run(chain, current, CALL_SECONDS)
+                else:
+                    changed = _apply_step(current, await _timed(steps[0][1], current))
+            except TimeoutError:
+                log.warning("stream filter %s took longer than %g s", steps[0][0], CALL_SECONDS)
                 continue
-            if not changed:
+            except Exception as exc:
+                log.warning("stream filter %s failed: %s", steps[0][0], exc)
+                continue
+            if changed is None:
                 return None
-            if isinstance(changed, dict):
-                current = changed
+            current = changed
         return current
 
     return hook
+
+
+async def _timed(step: Callable[[Any], Any], chunk: dict[str, Any]) -> Any:
+    async with asyncio.timeout(CALL_SECONDS):
+        return await step(chunk)
+
+
+def _apply_step(current: dict[str, Any], changed: Any) -> dict[str, Any] | None:
+    if not changed:
+        return None  # a falsy return drops the chunk
+    return changed if isinstance(changed, dict) else current
+
+
+def _sync_chain(steps: list[Step]) -> Callable[[dict[str, Any]], dict[str, Any] | None]:
+    def run(chunk: dict[str, Any]) -> dict[str, Any] | None:
+        current = chunk
+        for function_id, step in steps:
+            try:
+                changed = _apply_step(current, step(current))
+            except Exception as exc:
+                log.warning("stream filter %s failed: %s", function_id, exc)
+                continue
+            if changed is None:
+                return None
+            current = changed
+        return current
+
+    return run
 
 
 def _context(

@@ -68,6 +68,11 @@ class ChatStream:
         finally:
             await self.aclose()
 
+    def tap(self, wrap: Callable[[AsyncIterator[bytes]], AsyncIterator[bytes]]) -> None:
+        """Pass the frames through `wrap` on their way out (frames, not chunks: see
+        `on_chunk` for per-chunk hooks)."""
+        self._frames = wrap(self._frames)
+
     async def aclose(self) -> None:
         await self._stack.aclose()
 

@@ -1,0 +1,68 @@
+"""Fetching a URL a client named, without becoming a way into the private network.
+
+Every hop (redirects included, at most `MAX_REDIRECTS`) must be http(s) and every address
+its host resolves to must be public, unless `ENABLE_LOCAL_URL_FETCH` allows private ones.
+The body is read up to a size limit. (The check and the connection resolve the name
+separately; a DNS answer that changes in between is not caught: see docs/functions.md.)
+"""
+
+from __future__ import annotations
+
+import asyncio
+import ipaddress
+import socket
+from urllib.parse import urljoin, urlsplit
+
+import httpx
+
+from owlet.errors import BadRequest
+
+MAX_REDIRECTS = 3
+REDIRECTS = {301, 302, 303, 307, 308}
+
+
+async def fetch_text(
+    http: httpx.AsyncClient, url: str, *, allow_private: bool, max_bytes: int, read_seconds: float
+) -> tuple[str, str]:
+    """(the final URL after redirects, the body of a GET to it as text); 400 with a reason
+    for anything refused."""
+    for _ in range(MAX_REDIRECTS + 1):
+        await check_url(url, allow_private)
+        try:
+            async with http.stream("GET", url, timeout=read_seconds) as response:
+                if response.status_code in REDIRECTS and "location" in response.headers:
+                    url = urljoin(url, response.headers["location"])
+                    continue
+                if response.status_code >= 400:
+                    raise BadRequest(f"Fetching {url} failed with status {response.status_code}")
+                body = bytearray()
+                async for chunk in response.aiter_bytes():
+                    body += chunk
+                    if len(body) > max_bytes:
+                        raise BadRequest(f"{url} is larger than {max_bytes} bytes")
+                return url, body.decode(response.encoding or "utf-8", "replace")
+        except httpx.HTTPError as exc:
+            raise BadRequest(f"Fetching {url} failed: {type(exc).__name__}") from exc
+    raise BadRequest(f"Too many redirects fetching {url}")
+
+
+async def check_url(url: str, allow_private: bool) -> None:
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise BadRequest("Only http and https URLs can be fetched")
+    if allow_private:
+        return
+    try:
+        port = parts.port or (443 if parts.scheme == "https" else 80)
+        infos = await asyncio.get_running_loop().getaddrinfo(
+            parts.hostname, port, type=socket.SOCK_STREAM
+        )
+    except (OSError, ValueError) as exc:
+        raise BadRequest(f"Cannot resolve {parts.hostname}") from exc
+    for info in infos:
+        address = ipaddress.ip_address(str(info[4][0]).split("%")[0])
+        if not address.is_global or address.is_multicast:
+            raise BadRequest(
+                f"{parts.hostname} resolves to a private address; "
+                "set ENABLE_LOCAL_URL_FETCH=true to allow it"
+            )
