@@ -1,5 +1,7 @@
-"""The cost of a no-op filter chain: one filter with inlet, stream and outlet, on a 200-token
-stream, against the same requests with the filter switched off.
+"""The cost of a no-op filter chain on a 200-token stream (plus the seed's
+`/api/chat/completed` call), against the same requests with no filter: a filter with only
+`inlet` and `outlet` (the cost per request), one with only `stream` (the cost per chunk),
+and one with all three.
 
     .venv/bin/python bench/functions.py [--requests N]
 """
@@ -21,35 +23,48 @@ import httpx
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from gateway import OWLET, FakeProcess, free_port, pct, wait_healthy  # noqa: E402
 
-NOOP = """
-class Filter:
-    def inlet(self, body: dict) -> dict:
-        return body
+HOOKS = {
+    "inlet": "    def inlet(self, body: dict) -> dict:\n        return body\n",
+    "stream": "    def stream(self, event: dict) -> dict:\n        return event\n",
+    "outlet": "    def outlet(self, body: dict) -> dict:\n        return body\n",
+}
+VARIANTS = {
+    "inlet_outlet": ("inlet", "outlet"),
+    "stream": ("stream",),
+    "inlet_stream_outlet": ("inlet", "stream", "outlet"),
+}
 
-    def stream(self, event: dict) -> dict:
-        return event
 
-    def outlet(self, body: dict) -> dict:
-        return body
-"""
+def source(hooks: tuple[str, ...]) -> str:
+    return "class Filter:\n" + "\n".join(HOOKS[h] for h in hooks)
+
+
 TOKENS = [f"t{i} " for i in range(200)]
 
 
-def measure(client: httpx.Client, n: int) -> dict[str, float]:
-    body = {"model": "fake-gpt", "messages": [{"role": "user", "content": "hi"}], "stream": True}
-    totals = []
+def one(client: httpx.Client, model: str) -> float:
+    """A streamed completion read to its end, then the seed's /api/chat/completed: seconds."""
+    body = {"model": model, "messages": [{"role": "user", "content": "hi"}], "stream": True}
+    start = time.perf_counter()
+    with client.stream("POST", "/api/chat/completions", json=body) as response:
+        frames = sum(1 for line in response.iter_lines() if line.startswith("data:"))
+    completed = {
+        "model": model,
+        "messages": [*body["messages"], {"role": "assistant", "content": "x"}],
+    }
+    client.post("/api/chat/completed", json=completed).raise_for_status()
+    took = time.perf_counter() - start
+    assert frames >= 200, frames
+    return took
+
+
+def measure(client: httpx.Client, models: list[str], n: int) -> dict[str, list[float]]:
+    """`n` rounds, each one request per model in turn, so drift hits every model alike."""
+    times: dict[str, list[float]] = {m: [] for m in models}
     for _ in range(n):
-        start = time.perf_counter()
-        with client.stream("POST", "/api/chat/completions", json=body) as response:
-            frames = sum(1 for line in response.iter_lines() if line.startswith("data:"))
-        completed = {
-            "model": "fake-gpt",
-            "messages": [*body["messages"], {"role": "assistant", "content": "x"}],
-        }
-        client.post("/api/chat/completed", json=completed)
-        totals.append(time.perf_counter() - start)
-        assert frames >= 200, frames
-    return {"p50_ms": round(pct(totals, 50) * 1000, 3), "p95_ms": round(pct(totals, 95) * 1000, 3)}
+        for model in models:
+            times[model].append(one(client, model))
+    return times
 
 
 def main() -> None:
@@ -82,18 +97,32 @@ def main() -> None:
             headers = {"Authorization": f"Bearer {token}"}
             results: dict[str, Any] = {}
             with httpx.Client(base_url=base, headers=headers, timeout=60) as client:
-                form = {"id": "noop", "name": "noop", "content": NOOP, "meta": {}}
-                client.post("/api/v1/functions/create", json=form).raise_for_status()
-                client.post("/api/v1/functions/id/noop/toggle/global")
-                measure(client, 20)  # warm up
-                results["without_filter"] = measure(client, args.requests)
-                client.post("/api/v1/functions/id/noop/toggle")  # active: it runs now
-                time.sleep(1.1)  # the active-filter list is re-read
-                measure(client, 20)
-                results["with_noop_filter"] = measure(client, args.requests)
-            added = results["with_noop_filter"]["p50_ms"] - results["without_filter"]["p50_ms"]
-            results["added_p50_ms"] = round(added, 3)
-            results["added_per_chunk_us_if_all_in_stream"] = round(added * 1000 / len(TOKENS), 2)
+                # Each variant is a model (on the same upstream model) with its filter attached
+                # through meta.filterIds; "none" has no filter.
+                models = ["none", *VARIANTS]
+                for name, hooks in VARIANTS.items():
+                    form = {"id": name, "name": name, "content": source(hooks), "meta": {}}
+                    client.post("/api/v1/functions/create", json=form).raise_for_status()
+                    client.post(f"/api/v1/functions/id/{name}/toggle").raise_for_status()
+                for name in models:
+                    ids = [] if name == "none" else [name]
+                    client.post(
+                        "/api/v1/models/create",
+                        json={"id": name, "base_model_id": "fake-gpt", "name": name,
+                              "meta": {"filterIds": ids}, "params": {}},
+                    ).raise_for_status()  # fmt: skip
+                measure(client, models, 10)  # warm up
+                times = measure(client, models, args.requests)
+            base_ms = pct(times["none"], 50) * 1000
+            for name in models:
+                p50 = pct(times[name], 50) * 1000
+                results[name] = {
+                    "p50_ms": round(p50, 3),
+                    "p95_ms": round(pct(times[name], 95) * 1000, 3),
+                    "added_p50_ms": round(p50 - base_ms, 3),
+                }
+            added = results["stream"]["added_p50_ms"]
+            results["stream"]["added_per_chunk_us"] = round(added * 1000 / len(TOKENS), 2)
             print(json.dumps(results, indent=2))
         finally:
             if proc is not None:

@@ -35,6 +35,8 @@ def _metadata(body: Payload) -> dict[str, Any]:
 def _compose(stages: list[Any]) -> ChunkHook | None:
     if not stages:
         return None
+    if len(stages) == 1:
+        return stages[0]
 
     async def run(chunk: dict[str, Any]) -> dict[str, Any] | None:
         current: dict[str, Any] | None = chunk

@@ -12,6 +12,8 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import Any
 
+import orjson
+
 SSE_MEDIA_TYPE = "text/event-stream"
 NDJSON_MEDIA_TYPE = "application/x-ndjson"
 DONE = "[DONE]"
@@ -71,27 +73,40 @@ async def iter_ndjson(chunks: AsyncIterator[bytes]) -> AsyncIterator[dict[str, A
 
 def parse_frame(text: str) -> dict[str, Any]:
     try:
-        value = json.loads(text)
-    except ValueError as exc:
-        raise FrameError(f"upstream sent a frame that is not JSON: {text[:200]!r}") from exc
+        value = orjson.loads(text)
+    except ValueError:  # orjson is strict (no NaN, no lone surrogates): the lenient parser
+        try:
+            value = json.loads(text)
+        except ValueError as exc:
+            raise FrameError(f"upstream sent a frame that is not JSON: {text[:200]!r}") from exc
     if not isinstance(value, dict):
         raise FrameError(f"upstream sent a frame that is not a JSON object: {text[:200]!r}")
     return value
 
 
+def dump_bytes(value: Any) -> bytes:
+    """Compact UTF-8 JSON (orjson; the standard library for what orjson refuses, such as
+    integers beyond 64 bits)."""
+    try:
+        return orjson.dumps(value, option=orjson.OPT_NON_STR_KEYS)
+    except TypeError:
+        return json.dumps(value, separators=(",", ":"), ensure_ascii=False).encode()
+
+
 def dumps(value: Any) -> str:
-    return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
+    return dump_bytes(value).decode()
 
 
 def sse_data(value: Any) -> bytes:
     """One `data:` frame; a str is sent as is (e.g. `[DONE]`), anything else as JSON."""
-    text = value if isinstance(value, str) else dumps(value)
-    return f"data: {text}\n\n".encode()
+    if isinstance(value, str):
+        return f"data: {value}\n\n".encode()
+    return b"data: " + dump_bytes(value) + b"\n\n"
 
 
 def sse_event(event: str, value: Any) -> bytes:
-    return f"event: {event}\ndata: {dumps(value)}\n\n".encode()
+    return f"event: {event}\ndata: ".encode() + dump_bytes(value) + b"\n\n"
 
 
 def ndjson_line(value: Any) -> bytes:
-    return (dumps(value) + "\n").encode()
+    return dump_bytes(value) + b"\n"

@@ -25,7 +25,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from owlet.container import Container
 from owlet.errors import BadRequest
-from owlet.functions.lane import Lane
+from owlet.functions.lane import Lane, run_sync
 from owlet.functions.loader import ActiveRow, Loaded, LoadError
 from owlet.tables import Function, User
 
@@ -139,11 +139,10 @@ async def _call(
         return body
     kwargs = wanted(method, {"__id__": row.id, **context})
     try:
-        with anyio.fail_after(CALL_SECONDS):
-            if inspect.iscoroutinefunction(method):
+        if inspect.iscoroutinefunction(method):
+            with anyio.fail_after(CALL_SECONDS):
                 return await method(body, **kwargs)
-            call = functools.partial(method, body, **kwargs)
-            return await anyio.to_thread.run_sync(call, abandon_on_cancel=True)
+        return await run_sync(functools.partial(method, **kwargs), body, CALL_SECONDS)
     except TimeoutError:
         raise BadRequest(f"Function {row.id}: {hook} took longer than {CALL_SECONDS:g} s") from None
     except Exception as exc:
@@ -165,7 +164,6 @@ def wanted(method: Callable[..., Any], context: dict[str, Any]) -> dict[str, Any
 
 
 Chosen = list[tuple[ActiveRow, Loaded]]  # what filters_for returns
-Step = tuple[str, Callable[[Any], Any]]  # (function id, its `stream` with context bound)
 
 
 def stream_hook(
@@ -175,74 +173,43 @@ def stream_hook(
 
     A falsy return drops the chunk; a filter that raises (or outlives its time limit)
     mid-stream is logged and skipped for that chunk, so the answer still reaches the client.
-    Consecutive sync filters run together, in one call on the stream's own worker thread
-    (functions/lane.py); async ones run on the event loop.
+    Async methods run on the event loop; sync ones through `run_sync` (lane.py): on the
+    stream's own worker thread, or on the loop once they have shown themselves quick.
     """
-    groups: list[tuple[bool, list[Step]]] = []
+    steps: list[tuple[str, Callable[[Any], Any], bool]] = []
     for row, loaded in filters:
         method = getattr(loaded.instance, "stream", None)
         if not callable(method):
             continue
         context = _context(user, row.id, loaded.instance, model_entry, metadata, {})
-        step = (row.id, functools.partial(method, **wanted(method, {"__id__": row.id, **context})))
-        is_async = inspect.iscoroutinefunction(method)
-        if groups and not is_async and not groups[-1][0]:
-            groups[-1][1].append(step)
-        else:
-            groups.append((is_async, [step]))
-    if not groups:
+        bound = functools.partial(method, **wanted(method, {"__id__": row.id, **context}))
+        steps.append((row.id, bound, inspect.iscoroutinefunction(method)))
+    if not steps:
         return None
     lane = Lane("owlet-stream-filters")
-    plan = [(steps, None if is_async else _sync_chain(steps)) for is_async, steps in groups]
 
     async def hook(chunk: dict[str, Any]) -> dict[str, Any] | None:
         current = chunk
-        for steps, chain in plan:
+        for function_id, step, is_async in steps:
             try:
-                if chain is not None:
-                    changed = await lane.run(chain, current, CALL_SECONDS)
+                if is_async:
+                    async with asyncio.timeout(CALL_SECONDS):
+                        changed = await step(current)
                 else:
-                    changed = _apply_step(current, await _timed(steps[0][1], current))
+                    changed = await run_sync(step, current, CALL_SECONDS, lane)
             except TimeoutError:
-                log.warning("stream filter %s took longer than %g s", steps[0][0], CALL_SECONDS)
+                log.warning("stream filter %s took longer than %g s", function_id, CALL_SECONDS)
                 continue
-            except Exception as exc:
-                log.warning("stream filter %s failed: %s", steps[0][0], exc)
-                continue
-            if changed is None:
-                return None
-            current = changed
-        return current
-
-    return hook
-
-
-async def _timed(step: Callable[[Any], Any], chunk: dict[str, Any]) -> Any:
-    async with asyncio.timeout(CALL_SECONDS):
-        return await step(chunk)
-
-
-def _apply_step(current: dict[str, Any], changed: Any) -> dict[str, Any] | None:
-    if not changed:
-        return None  # a falsy return drops the chunk
-    return changed if isinstance(changed, dict) else current
-
-
-def _sync_chain(steps: list[Step]) -> Callable[[dict[str, Any]], dict[str, Any] | None]:
-    def run(chunk: dict[str, Any]) -> dict[str, Any] | None:
-        current = chunk
-        for function_id, step in steps:
-            try:
-                changed = _apply_step(current, step(current))
             except Exception as exc:
                 log.warning("stream filter %s failed: %s", function_id, exc)
                 continue
-            if changed is None:
-                return None
-            current = changed
+            if not changed:
+                return None  # a falsy return drops the chunk
+            if isinstance(changed, dict):
+                current = changed
         return current
 
-    return run
+    return hook
 
 
 def _context(
