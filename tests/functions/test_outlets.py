@@ -151,6 +151,12 @@ async def test_inline_outlets_rewrite_a_recorded_chat(
             body = {"model": "fake-gpt", "messages": [message], "id": stored["id"]}
             done = await client.post("/api/chat/completed", headers=headers, json=body)
             assert done.json()["messages"][-1]["content"] == "changed by the client"
+            # Another message with the same text is another answer: its outlets run.
+            twin = {"id": "twin", "role": "assistant", "content": SIGNED}
+            body = {"model": "fake-gpt", "messages": [twin], "id": "twin"}
+            done = await client.post("/api/chat/completed", headers=headers, json=body)
+            assert done.json()["messages"][-1]["content"].endswith("-- checked for Ada")
+            assert done.json()["messages"][-1]["content"] != SIGNED
 
 
 async def test_failures_in_each_hook(

@@ -220,7 +220,9 @@ async def compact(
     }
     await end_transaction(service.session)  # no session is held while the model answers
     try:
-        result = await service.container.gateway.chat(service.config, model.base, payload)
+        result = await service.container.gateway.chat(
+            service.config, model.base, payload, caller=user.id
+        )
     except ModelUnavailable:
         raise BadRequest(NO_COMPACTION_MODEL) from None
     summary = _answer_text(result)

@@ -122,7 +122,11 @@ class CompletionService:
         try:
             hooks = [*self.stages.chunk, *([self.stream_filters] if self.stream_filters else [])]
             return await self.container.gateway.chat(
-                self.config, model.base, payload, on_chunk=_compose(hooks)
+                self.config,
+                model.base,
+                payload,
+                on_chunk=_compose(hooks),
+                caller=self.caller.id if self.caller is not None else "",
             )
         except ModelUnavailable as exc:
             raise ModelNotFound() from exc

@@ -5,9 +5,12 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends
+from fastapi.responses import StreamingResponse
 from pydantic import ConfigDict, Field
+from starlette.background import BackgroundTask
 
-from owlet.connections.ollama_service import OllamaProxy, Shape
+from owlet.connections.ollama_service import ModelNotHosted, OllamaProxy, Shape, stored_params
+from owlet.core.streams import NDJSON_MEDIA_TYPE, STREAM_HEADERS
 from owlet.core.validation import Form
 from owlet.deps import (
     AdminUser,
@@ -20,9 +23,12 @@ from owlet.deps import (
     end_transaction,
 )
 from owlet.errors import BadRequest
+from owlet.models.registry import ResolvedModel
 from owlet.models.schemas import ModelId
 from owlet.providers.catalog import listed_items
 from owlet.providers.gateway import unload as unload_model
+from owlet.providers.local import ollama_shape as local_shape
+from owlet.providers.local.engine import request_params
 from owlet.providers.ollama_translate import ShapeError
 
 router = APIRouter(prefix="/ollama", tags=["ollama"])
@@ -121,8 +127,15 @@ async def _model_call(
     stream_default: bool | None,
     shape: Shape | None = None,
 ) -> Any:
-    """Route to a node hosting the model; `shape` says how to apply a custom model's params."""
-    conn, upstream_model, params = await proxy.route(user, form.model_name, url_idx)
+    """Route to a node hosting the model; `shape` says how to apply a custom model's params.
+    A local (in-process) model answers `/api/chat` and `/api/generate` itself."""
+    resolved = await proxy.resolve(user, form.model_name)
+    if resolved.base.get("owned_by") == "local":
+        kind = _LOCAL_KINDS.get(path)
+        if kind is None or url_idx is not None:
+            raise ModelNotHosted(form.model_name)
+        return await _local_call(form, user, proxy, session, resolved, kind)
+    conn, upstream_model, params = proxy.route(user, resolved, url_idx)
     body = form.body()
     body.pop("name", None)
     body["model"] = upstream_model
@@ -134,6 +147,44 @@ async def _model_call(
     await end_transaction(session)
     stream = False if stream_default is None else _streams(form, stream_default)
     return await proxy.forward(conn, "POST", path, body, stream)
+
+
+_LOCAL_KINDS: dict[str, local_shape.Kind] = {"/api/chat": "chat", "/api/generate": "generate"}
+
+
+async def _local_call(
+    form: OllamaForm,
+    user: Any,
+    proxy: OllamaProxy,
+    session: Any,
+    resolved: ResolvedModel,
+    kind: local_shape.Kind,
+) -> Any:
+    engine = proxy.container.local
+    if engine is None:
+        raise ModelNotHosted(form.model_name)
+    body = form.body()
+    try:
+        proxy.apply_params("ollama", body, stored_params(resolved), user)
+        request = local_shape.openai_body(kind, body)
+        request_params(request)
+    except ShapeError as exc:
+        raise BadRequest(str(exc)) from exc
+    await end_transaction(session)
+    model_id = str(resolved.base["id"])
+    framer = local_shape.Framer(kind, form.model_name)
+    chunks = engine.chunks(model_id, request, user.id)
+    if not request["stream"]:
+        try:
+            return await local_shape.whole(chunks, framer)
+        finally:
+            await chunks.aclose()  # type: ignore[attr-defined]
+    return StreamingResponse(
+        local_shape.ndjson(chunks, framer),
+        media_type=NDJSON_MEDIA_TYPE,
+        headers=STREAM_HEADERS,
+        background=BackgroundTask(chunks.aclose),  # type: ignore[attr-defined]
+    )
 
 
 @router.post("/api/generate")
@@ -258,6 +309,9 @@ async def unload(form: OllamaForm, admin: AdminUser, proxy: Proxy, session: Sess
         raise BadRequest("Missing name of the model to unload.") from None
     resolved = await proxy.resolve(admin, name)
     await end_transaction(session)
+    if resolved.base.get("owned_by") == "local" and proxy.container.local is not None:
+        proxy.container.local.unload(str(resolved.base["id"]))
+        return {"status": True}
     return await unload_model(proxy.upstream, proxy.config, resolved.base)  # on every node
 
 

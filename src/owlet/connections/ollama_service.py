@@ -23,6 +23,7 @@ from owlet.models.registry import ModelNotFound, ModelRegistry, ResolvedModel
 from owlet.providers.catalog import listed_items
 from owlet.providers.connections import Connection, ollama_connections
 from owlet.providers.http import UpstreamUnreachable
+from owlet.providers.local.ollama_shape import tag as local_tag
 from owlet.providers.ollama_translate import ollama_option, options_of
 from owlet.tables import User
 
@@ -86,12 +87,14 @@ class OllamaProxy:
                 listed = [m for m in listed if conn.expose(_name_of(m)) in allowed]
             return {"models": listed}
         entries = await self.container.catalog.base_models(self.config)
+        visible = [m for m in entries if allowed is None or m["id"] in allowed]
         return {
             "models": [
                 {**m["ollama"], "model": m["id"], "name": m["id"], "urls": m["urls"]}
-                for m in entries
-                if m.get("owned_by") == "ollama" and (allowed is None or m["id"] in allowed)
+                for m in visible
+                if m.get("owned_by") == "ollama"
             ]
+            + [local_tag(m) for m in visible if m.get("owned_by") == "local"]
         }
 
     async def known_name(self, model: str) -> str:
@@ -112,17 +115,17 @@ class OllamaProxy:
             if model in known:
                 raise Forbidden(Messages.MODEL_NOT_FOUND) from None
             raise ModelNotHosted(model) from None
-        if resolved.base.get("owned_by") != "ollama":
+        if resolved.base.get("owned_by") not in ("ollama", "local"):
             raise ModelNotHosted(model)
         return resolved
 
-    async def route(
-        self, user: User, model: str, url_idx: int | None
+    def route(
+        self, user: User, resolved: ResolvedModel, url_idx: int | None
     ) -> tuple[Connection, str, dict[str, Any]]:
-        """(node, upstream model name, stored params) for a request naming `model`."""
+        """(node, upstream model name, stored params) for a resolved Ollama model."""
         nodes = self.nodes()
-        resolved = await self.resolve(user, model)
         base = resolved.base
+        model = str(base["id"])
         hosts = [i for i in base.get("urls", []) if i in nodes]
         if url_idx is not None:
             if url_idx not in nodes:
@@ -134,10 +137,7 @@ class OllamaProxy:
             conn = nodes[random.choice(hosts)]
         else:
             raise ModelNotHosted(model)
-        params: dict[str, Any] = {}
-        for record in reversed(resolved.chain):
-            params.update({k: v for k, v in (record.params or {}).items() if v is not None})
-        return conn, conn.upstream_id(str(base["id"])), params
+        return conn, conn.upstream_id(str(base["id"])), stored_params(resolved)
 
     def apply_params(
         self, shape: Shape, body: dict[str, Any], params: dict[str, Any], user: User
@@ -216,6 +216,14 @@ class OllamaProxy:
         if not versions:
             raise UpstreamUnreachable("Ollama: no node answered")
         return {"version": min(versions, key=_version_key)}
+
+
+def stored_params(resolved: ResolvedModel) -> dict[str, Any]:
+    """A custom model's params, the nearest record's winning."""
+    params: dict[str, Any] = {}
+    for record in reversed(resolved.chain):
+        params.update({k: v for k, v in (record.params or {}).items() if v is not None})
+    return params
 
 
 def _version_key(version: str) -> tuple[int, ...]:

@@ -86,11 +86,11 @@ def parse_frame(text: str) -> dict[str, Any]:
 
 def dump_bytes(value: Any) -> bytes:
     """Compact UTF-8 JSON (orjson; the standard library for what orjson refuses, such as
-    integers beyond 64 bits)."""
+    integers beyond 64 bits or lone surrogates, escaped as `\\uXXXX`)."""
     try:
         return orjson.dumps(value, option=orjson.OPT_NON_STR_KEYS)
     except TypeError:
-        return json.dumps(value, separators=(",", ":"), ensure_ascii=False).encode()
+        return json.dumps(value, separators=(",", ":"), ensure_ascii=True).encode()
 
 
 def dumps(value: Any) -> str:

@@ -72,7 +72,10 @@ class InlineOutlet:
         rewritten = (last_assistant(out) or {}).get("content")
         self.original = content
         self.result = rewritten if isinstance(rewritten, str) else content
-        await self.marks.mark(self.user.id, answer_keys(message_id, [content, self.result]))
+        # An answer with a message id is known by it; one without (a plain API call) by its
+        # text, so that a later answer with the same text and its own id is not mistaken for it.
+        texts = [] if message_id else [content, self.result]
+        await self.marks.mark(self.user.id, answer_keys(message_id, texts))
         return self.result
 
     async def on_completion(self, body: dict[str, Any]) -> dict[str, Any]:

@@ -111,7 +111,10 @@ class UrlForm(Form):
 
 def raw_url(url: str) -> str:
     """A GitHub page of a file (`…/blob/<ref>/<path>`) as its raw download address."""
-    parts = urlsplit(url)
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return url  # the fetch refuses it with a 400
     segments = parts.path.strip("/").split("/")
     if parts.hostname == "github.com" and len(segments) > 4 and segments[2] == "blob":
         owner, repo, _, *rest = segments

@@ -5,8 +5,9 @@ outlets have modules of their own).
 Filters that run: the active ones that are global or listed in the model's `meta.filterIds`;
 one that declares `toggle = True` only when the request's `filter_ids` names it. Order:
 `Valves.priority` ascending, then id. A plugin method gets only the optional parameters its
-signature asks for; sync code runs in a worker thread; every call has a time limit; an
-exception answers 400 naming the function and never reaches the server.
+signature asks for; sync code runs in a worker thread (a quick `stream` filter on the loop,
+see sync_calls.py); every call has a time limit; an exception answers 400 naming the function
+and never reaches the server.
 """
 
 from __future__ import annotations
@@ -25,8 +26,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from owlet.container import Container
 from owlet.errors import BadRequest
-from owlet.functions.lane import Lane, run_sync
 from owlet.functions.loader import ActiveRow, Loaded, LoadError
+from owlet.functions.sync_calls import run_sync
 from owlet.tables import Function, User
 
 log = logging.getLogger(__name__)
@@ -171,34 +172,40 @@ def stream_hook(
 ) -> Callable[[dict[str, Any]], Awaitable[dict[str, Any] | None]] | None:
     """The chosen filters' `stream` methods as one chunk hook (None when there are none).
 
-    A falsy return drops the chunk; a filter that raises (or outlives its time limit)
-    mid-stream is logged and skipped for that chunk, so the answer still reaches the client.
-    Async methods run on the event loop; sync ones through `run_sync` (lane.py): on the
-    stream's own worker thread, or on the loop once they have shown themselves quick.
+    A falsy return drops the chunk; a filter that raises mid-stream is logged and skipped
+    for that chunk, one that outlives its time limit for the rest of the stream, so the
+    answer still reaches the client. Async methods run on the event loop; sync ones through
+    `run_sync` (sync_calls.py): in a thread, or on the loop once they have shown themselves
+    quick. The methods' context is read at the first chunk, when `metadata` has the ids of
+    the chat message the answer is recorded into.
     """
-    steps: list[tuple[str, Callable[[Any], Any], bool]] = []
-    for row, loaded in filters:
-        method = getattr(loaded.instance, "stream", None)
-        if not callable(method):
-            continue
-        context = _context(user, row.id, loaded.instance, model_entry, metadata, {})
-        bound = functools.partial(method, **wanted(method, {"__id__": row.id, **context}))
-        steps.append((row.id, bound, inspect.iscoroutinefunction(method)))
-    if not steps:
+    chosen = [(row, loaded) for row, loaded in filters
+              if callable(getattr(loaded.instance, "stream", None))]  # fmt: skip
+    if not chosen:
         return None
-    lane = Lane("owlet-stream-filters")
+    steps: list[tuple[str, Callable[[Any], Any], bool]] = []
+    stuck: set[str] = set()
 
     async def hook(chunk: dict[str, Any]) -> dict[str, Any] | None:
+        if not steps:
+            for row, loaded in chosen:
+                method = loaded.instance.stream
+                context = _context(user, row.id, loaded.instance, model_entry, metadata, {})
+                bound = functools.partial(method, **wanted(method, {"__id__": row.id, **context}))
+                steps.append((row.id, bound, inspect.iscoroutinefunction(method)))
         current = chunk
         for function_id, step, is_async in steps:
+            if function_id in stuck:
+                continue
             try:
                 if is_async:
                     async with asyncio.timeout(CALL_SECONDS):
                         changed = await step(current)
                 else:
-                    changed = await run_sync(step, current, CALL_SECONDS, lane)
+                    changed = await run_sync(step, current, CALL_SECONDS, may_inline=True)
             except TimeoutError:
-                log.warning("stream filter %s took longer than %g s", function_id, CALL_SECONDS)
+                log.warning("stream filter %s took over %g s: skipped", function_id, CALL_SECONDS)
+                stuck.add(function_id)
                 continue
             except Exception as exc:
                 log.warning("stream filter %s failed: %s", function_id, exc)

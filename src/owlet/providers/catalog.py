@@ -16,6 +16,7 @@ from typing import Any
 from owlet.config.store import ConfigStore
 from owlet.providers.connections import Connection, ollama_connections, openai_connections
 from owlet.providers.http import UpstreamClient, UpstreamError
+from owlet.providers.local.catalog import LocalModels
 
 log = logging.getLogger(__name__)
 
@@ -30,8 +31,15 @@ class _Entry:
 
 
 class ModelCatalog:
-    def __init__(self, upstream: UpstreamClient, ttl: float, timeout: float) -> None:
+    def __init__(
+        self,
+        upstream: UpstreamClient,
+        ttl: float,
+        timeout: float,
+        local: LocalModels | None = None,
+    ) -> None:
         self.upstream = upstream
+        self.local = local
         self.ttl = ttl
         self.timeout = timeout
         self._entries: dict[tuple[Any, ...], _Entry] = {}
@@ -46,7 +54,8 @@ class ModelCatalog:
         await asyncio.gather(*self._inflight.values(), return_exceptions=True)
 
     async def base_models(self, config: ConfigStore, refresh: bool = False) -> list[dict[str, Any]]:
-        """OpenAI-connection models, then Ollama models merged across nodes by id."""
+        """OpenAI-connection models, Ollama models merged across nodes by id, then the
+        in-process local models."""
         openai = [c for c in openai_connections(config) if c.enabled]
         ollama = [c for c in ollama_connections(config) if c.enabled]
         lists = await asyncio.gather(*(self._models(c, refresh) for c in openai + ollama))
@@ -61,7 +70,15 @@ class ModelCatalog:
                 else:
                     known["urls"] = sorted(set(known["urls"]) | set(model["urls"]))
                     known["ollama"]["urls"] = known["urls"]
-        return result + list(merged.values())
+        upstream = result + list(merged.values())
+        taken = {m["id"] for m in upstream}
+        local = []
+        for model in self.local.models().values() if self.local else []:
+            if model.id in taken:  # an upstream model of that name wins
+                log.debug("local model %s is hidden by an upstream model", model.id)
+            else:
+                local.append(model.entry())
+        return upstream + local
 
     async def _models(self, conn: Connection, refresh: bool) -> list[dict[str, Any]]:
         key = (conn.kind, conn.idx, conn.url, repr(sorted(conn.config.items())))

@@ -15,13 +15,16 @@ import random
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import AsyncExitStack
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from owlet.config.store import ConfigStore
 from owlet.core.streams import DONE, FrameError, iter_ndjson, iter_sse, parse_frame, sse_data
 from owlet.providers import ollama_translate, openai_shape
 from owlet.providers.connections import Connection, ollama_connections, openai_connections
 from owlet.providers.http import UpstreamClient, UpstreamError, body_chunks, error_message
+
+if TYPE_CHECKING:
+    from owlet.providers.local.engine import LocalEngine
 
 log = logging.getLogger(__name__)
 
@@ -92,8 +95,9 @@ def pick_connection(config: ConfigStore, model: dict[str, Any]) -> Connection:
 
 
 class Gateway:
-    def __init__(self, upstream: UpstreamClient) -> None:
+    def __init__(self, upstream: UpstreamClient, local: LocalEngine | None = None) -> None:
         self.upstream = upstream
+        self.local = local
 
     async def chat(
         self,
@@ -101,8 +105,14 @@ class Gateway:
         model: dict[str, Any],
         body: dict[str, Any],
         on_chunk: ChunkHook | None = None,
+        caller: str = "",
     ) -> dict[str, Any] | JsonBody | ChatStream:
-        """`body` is an OpenAI chat body whose `model` is the client-facing id."""
+        """`body` is an OpenAI chat body whose `model` is the client-facing id; `caller` (a
+        user id) is whose turn it is when a local model queues requests."""
+        if model.get("owned_by") == "local":
+            if self.local is None:
+                raise ModelUnavailable(str(model["id"]))
+            return await self.local.chat(str(model["id"]), body, caller, on_chunk)
         conn = pick_connection(config, model)
         upstream_id = conn.upstream_id(str(model["id"]))
         stream = bool(body.get("stream"))
@@ -188,7 +198,7 @@ async def unload(upstream: UpstreamClient, config: ConfigStore, model: dict[str,
     return await upstream.request_json(root, "POST", "/models/unload", json_body=body)
 
 
-async def _apply(hook: ChunkHook, chunk: dict[str, Any]) -> dict[str, Any] | None:
+async def apply_hook(hook: ChunkHook, chunk: dict[str, Any]) -> dict[str, Any] | None:
     result = hook(chunk)
     if inspect.isawaitable(result):
         result = await result
@@ -239,7 +249,7 @@ def _openai_frames(
             if on_chunk is None:
                 yield sse_data(event.data)  # the upstream's own text: no re-encoding
             else:
-                changed = await _apply(on_chunk, chunk)
+                changed = await apply_hook(on_chunk, chunk)
                 if changed is not None:
                     yield sse_data(changed)
         yield sse_data(DONE)  # some servers end without [DONE]
@@ -256,7 +266,7 @@ def _ollama_frames(
             if frame.get("error"):
                 raise UpstreamError(502, error_message(frame, "Upstream error"), frame)
             for chunk in translator.feed(frame):
-                changed = chunk if on_chunk is None else await _apply(on_chunk, chunk)
+                changed = chunk if on_chunk is None else await apply_hook(on_chunk, chunk)
                 if changed is not None:
                     yield sse_data(changed)
             if frame.get("done"):

@@ -1,0 +1,73 @@
+"""`llama_cpp.server` (llama-cpp-python's own OpenAI-compatible server) as a real upstream
+connection, with the bundled model: listed and answering through owlet."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import openai
+import pytest
+
+from owlet.providers.local.catalog import bundled_model
+from tests.gateway import admin_key, free_port, owlet_process
+from tests.support import Backend
+
+ALIAS = "smol-upstream"
+
+
+@pytest.fixture(scope="module")
+def llama_server() -> Iterator[str]:
+    model = bundled_model()
+    assert model is not None
+    port = free_port()
+    command = [
+        sys.executable, "-m", "llama_cpp.server", "--model", str(model),
+        "--model_alias", ALIAS, "--host", "127.0.0.1", "--port", str(port), "--n_ctx", "1024",
+    ]  # fmt: skip
+    proc = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    url = f"http://127.0.0.1:{port}/v1"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            if proc.poll() is not None:
+                raise RuntimeError(f"llama_cpp.server exited with {proc.returncode}")
+            try:
+                if httpx.get(f"{url}/models", timeout=1).status_code == 200:
+                    break
+            except httpx.TransportError:
+                pass
+            if time.monotonic() > deadline:
+                raise RuntimeError("llama_cpp.server did not start")
+            time.sleep(0.1)
+        yield url
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
+
+
+def test_llama_cpp_server_as_an_openai_upstream(
+    llama_server: str, backend: Backend, clean_db: object, tmp_path: Path
+) -> None:
+    env = {
+        "ENABLE_OPENAI_API": "true",
+        "OPENAI_API_BASE_URLS": llama_server,
+        "OPENAI_API_KEYS": "none",
+    }
+    with owlet_process(backend, tmp_path / "data", env) as base:
+        client = openai.OpenAI(base_url=f"{base}/api", api_key=admin_key(base), max_retries=0)
+        assert ALIAS in {m.id for m in client.models.list()}
+        messages = [{"role": "user", "content": "Say hello."}]
+        reply = client.chat.completions.create(model=ALIAS, messages=messages, max_tokens=10)  # type: ignore[arg-type]
+        assert (reply.choices[0].message.content or "").strip()
+        stream = client.chat.completions.create(
+            model=ALIAS,
+            messages=messages,
+            max_tokens=10,
+            stream=True,  # type: ignore[arg-type]
+        )
+        assert "".join(c.choices[0].delta.content or "" for c in stream if c.choices).strip()
