@@ -73,11 +73,11 @@ class ModelCatalog:
         upstream = result + list(merged.values())
         taken = {m["id"] for m in upstream}
         local = []
-        for model in self.local.models().values() if self.local else []:
-            if model.id in taken:  # an upstream model of that name wins
-                log.debug("local model %s is hidden by an upstream model", model.id)
+        for found in self.local.models().values() if self.local else []:
+            if found.id in taken:  # an upstream model of that name wins
+                log.debug("local model %s is hidden by an upstream model", found.id)
             else:
-                local.append(model.entry())
+                local.append(found.entry())
         return upstream + local
 
     async def _models(self, conn: Connection, refresh: bool) -> list[dict[str, Any]]:
