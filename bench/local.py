@@ -1,9 +1,9 @@
 """The bundled local model (`smollm2:135m`) through owlet, against llama-cpp-python called
 directly with the same settings.
 
-* time to first token and tokens/s of a streamed answer (the end-of-text tokens banned, so
-  every run generates exactly `--tokens` tokens): directly in this process, then through
-  `POST /api/chat/completions` on a real `owlet serve`;
+* time to first token and tokens/s of a streamed answer to a new question each run (the
+  end-of-text tokens banned, so every run generates the same number of tokens): directly
+  in this process, then through `POST /api/chat/completions` on a real `owlet serve`;
 * the server's RSS before and after the model is loaded;
 * `GET /health` latency while two generations run at once.
 
@@ -31,7 +31,18 @@ from gateway import OWLET, free_port, pct, wait_healthy  # noqa: E402
 
 from owlet.providers.local.catalog import DEFAULT_ID, bundled_model  # noqa: E402
 
+SUBJECTS = ["a lighthouse keeper", "a baker", "a cartographer", "a beekeeper", "an astronaut",
+            "a librarian", "a tailor", "a fisherman", "a clockmaker", "a gardener"]  # fmt: skip
 PROMPT = [{"role": "user", "content": "Write a long story about a lighthouse keeper."}]
+
+
+def prompt(run: int) -> list[dict[str, str]]:
+    """A new question each run, as each chat brings: llama.cpp reuses the evaluated prefix of
+    the previous prompt, and the same prompt again would measure only that cache."""
+    subject = SUBJECTS[run % len(SUBJECTS)]
+    return [{"role": "user", "content": f"Write a long story about {subject} (take {run})."}]
+
+
 NO_EOS = {"0": -100, "1": -100, "2": -100}  # SmolLM2's end-of-text tokens
 CONTEXT = 4096  # LOCAL_MODELS_CONTEXT's default
 
@@ -50,7 +61,7 @@ def direct(runs: int, tokens: int) -> list[tuple[float, float]]:
         first = None
         count = 0
         for chunk in llama.create_chat_completion(
-            messages=PROMPT, max_tokens=tokens, logit_bias=bias, stream=True, temperature=0.7
+            messages=prompt(run), max_tokens=tokens, logit_bias=bias, stream=True, temperature=0.7
         ):
             if chunk["choices"][0]["delta"].get("content"):
                 count += 1
@@ -63,11 +74,41 @@ def direct(runs: int, tokens: int) -> list[tuple[float, float]]:
     return results
 
 
+def engine_only(runs: int, tokens: int) -> list[tuple[float, float]]:
+    """The same through owlet's engine in this process: the provider without HTTP."""
+    import asyncio
+
+    from owlet.providers.local.catalog import LocalModels
+    from owlet.providers.local.engine import LocalEngine
+
+    async def measure() -> list[tuple[float, float]]:
+        engine = LocalEngine(LocalModels(Path("/nonexistent"), ""), CONTEXT, 0)
+        results = []
+        for run in range(runs + 1):
+            body = {"messages": prompt(run), "max_tokens": tokens, "logit_bias": NO_EOS,
+                    "temperature": 0.7}  # fmt: skip
+            started = time.perf_counter()
+            first = None
+            count = 0
+            async for chunk in engine.chunks(DEFAULT_ID, body, "bench"):
+                if chunk["choices"][0]["delta"].get("content"):
+                    count += 1
+                    first = first or time.perf_counter()
+            ended = time.perf_counter()
+            assert first is not None
+            if run:
+                results.append((first - started, (count - 1) / (ended - first)))
+        return results
+
+    return asyncio.run(measure())
+
+
 def through_owlet(client: httpx.Client, runs: int, tokens: int) -> list[tuple[float, float]]:
-    body = {"model": DEFAULT_ID, "messages": PROMPT, "max_tokens": tokens,
-            "logit_bias": NO_EOS, "stream": True, "temperature": 0.7}  # fmt: skip
+    body = {"model": DEFAULT_ID, "max_tokens": tokens, "logit_bias": NO_EOS, "stream": True,
+            "temperature": 0.7}  # fmt: skip
     results = []
     for run in range(runs + 1):
+        body["messages"] = prompt(run)
         started = time.perf_counter()
         first = None
         count = 0
@@ -84,6 +125,20 @@ def through_owlet(client: httpx.Client, runs: int, tokens: int) -> list[tuple[fl
         if run:
             results.append((first - started, (count - 1) / (ended - first)))
     return results
+
+
+def headers_time(client: httpx.Client) -> float:
+    """Median time to the response headers of a streamed completion: the HTTP request,
+    authentication and the completion pipeline, before the model starts."""
+    body = {"model": DEFAULT_ID, "messages": prompt(0), "max_tokens": 1, "stream": True}
+    times = []
+    for _ in range(9):
+        started = time.perf_counter()
+        with client.stream("POST", "/api/chat/completions", json=body) as response:
+            times.append(time.perf_counter() - started)
+            for _ in response.iter_lines():
+                pass
+    return statistics.median(times)
 
 
 def rss_mib(pid: int) -> float:
@@ -138,6 +193,7 @@ def main() -> None:
     runs, tokens = (3, 64) if args.quick else (7, 200)
     results: dict[str, Any] = {"runs": runs, "tokens": tokens}
     results["direct"] = summary(direct(runs, tokens))
+    results["engine_without_http"] = summary(engine_only(runs, tokens))
     proc = None
     with tempfile.TemporaryDirectory(prefix="owlet-bench-local-") as data_dir:
         try:
@@ -156,6 +212,7 @@ def main() -> None:
             results["rss_mib_before_load"] = round(rss_mib(proc.pid), 1)
             with httpx.Client(base_url=base, headers=headers, timeout=600) as client:
                 results["owlet"] = summary(through_owlet(client, runs, tokens))
+                results["response_headers_ms"] = round(headers_time(client) * 1000, 1)
             results["rss_mib_model_loaded"] = round(rss_mib(proc.pid), 1)
             results["health_during_two_generations"] = health_during_generations(
                 base, headers, tokens * 2
