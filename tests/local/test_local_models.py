@@ -241,3 +241,13 @@ def test_a_client_that_hangs_up_frees_the_model(local_server: tuple[str, str]) -
         timeout=30,
     )
     assert reply.status_code == 200 and reply.json()["usage"]["completion_tokens"] > 0
+
+
+async def test_an_upstream_model_of_the_same_name_wins(make_client: MakeClient) -> None:
+    with FakeUpstream(models=[DEFAULT_ID]) as node:
+        settings = {"enable_ollama_api": True, "ollama_base_urls": node.url}
+        async with make_client(enable_local_models=True, **settings) as client:
+            ada = await signup(client, "Ada")
+            listed = (await client.get("/api/models", headers=bearer(ada["token"]))).json()
+            same = [m for m in listed["data"] if m["id"] == DEFAULT_ID]
+            assert [m["owned_by"] for m in same] == ["ollama"]
