@@ -3,6 +3,7 @@ connection, with the bundled model: listed and answering through owlet."""
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 import time
@@ -29,7 +30,10 @@ def llama_server() -> Iterator[str]:
         sys.executable, "-m", "llama_cpp.server", "--model", str(model),
         "--model_alias", ALIAS, "--host", "127.0.0.1", "--port", str(port), "--n_ctx", "1024",
     ]  # fmt: skip
-    proc = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    # Its settings read HOST and PORT from the environment over the command line (and
+    # `make test` exports owlet's).
+    env = {**os.environ, "HOST": "127.0.0.1", "PORT": str(port)}
+    proc = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     url = f"http://127.0.0.1:{port}/v1"
     try:
         deadline = time.monotonic() + 60
