@@ -251,3 +251,24 @@ async def test_an_upstream_model_of_the_same_name_wins(make_client: MakeClient) 
             listed = (await client.get("/api/models", headers=bearer(ada["token"]))).json()
             same = [m for m in listed["data"] if m["id"] == DEFAULT_ID]
             assert [m["owned_by"] for m in same] == ["ollama"]
+
+
+def test_a_whole_answer_stops_when_its_client_leaves(local_server: tuple[str, str]) -> None:
+    """Not streamed: the client times out after a second; the generation (minutes of it)
+    stops, and the next request is answered at once instead of queueing behind it. (The
+    `/ollama` routes use the same `unless_gone`; Ollama's options cannot ban end-of-text,
+    so a test there could not make the generation long.)"""
+    path = "/api/chat/completions"
+    base, key = local_server
+    headers = {"Authorization": f"Bearer {key}"}
+    endless = {"model": DEFAULT_ID, "messages": HI, "stream": False, "max_tokens": 4000,
+               "logit_bias": NO_EOS}  # fmt: skip
+    with pytest.raises(httpx.ReadTimeout):
+        httpx.post(f"{base}{path}", headers=headers, json=endless, timeout=1.0)
+    reply = httpx.post(
+        f"{base}/api/chat/completions",
+        headers=headers,
+        json={"model": DEFAULT_ID, "messages": HI, "max_tokens": 4},
+        timeout=30,
+    )
+    assert reply.status_code == 200 and reply.json()["usage"]["completion_tokens"] > 0

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Path
+from fastapi import APIRouter, Depends, Path, Request
 from fastapi.responses import JSONResponse, Response, StreamingResponse
 from starlette.background import BackgroundTask
 
@@ -12,6 +12,7 @@ from owlet.chats.recorder import ChatRecorder
 from owlet.chats.service import ChatService
 from owlet.completions.schemas import ChatCompletedForm, ChatCompletionForm, EmbeddingsForm
 from owlet.completions.service import CompletionService
+from owlet.core.disconnect import CLIENT_GONE, ClientGone, unless_gone
 from owlet.core.streams import SSE_MEDIA_TYPE, STREAM_HEADERS, sse_data
 from owlet.deps import (
     Call,
@@ -55,7 +56,7 @@ STREAM_RESPONSE: dict[int | str, dict[str, Any]] = {
 
 @router.post("/api/chat/completions", responses=STREAM_RESPONSE)
 @router.post("/api/v1/chat/completions", responses=STREAM_RESPONSE)
-async def chat_completions(form: ChatCompletionForm, call: VerifiedCall) -> Any:
+async def chat_completions(form: ChatCompletionForm, call: VerifiedCall, request: Request) -> Any:
     service = service_for(call)
     body = form.model_dump(exclude_unset=True)
     model, payload = await service.prepare_chat(call.user, body)
@@ -82,7 +83,13 @@ async def chat_completions(form: ChatCompletionForm, call: VerifiedCall) -> Any:
                 call.config, payload.get("messages") or [], context, query
             )
     if recorder is None:
-        result = await service.dispatch_chat(model, payload)
+        if payload.get("stream"):
+            result = await service.dispatch_chat(model, payload)
+        else:  # nobody waits for a whole answer once its client has gone: stop making it
+            try:
+                result = await unless_gone(request, service.dispatch_chat(model, payload))
+            except ClientGone:
+                return Response(status_code=CLIENT_GONE)
         return respond(result, model.selected_model_id, sources)
     recorder.sources = sources
     recorder.outlet = service.outlet

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends
-from fastapi.responses import StreamingResponse
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import Response, StreamingResponse
 from pydantic import ConfigDict, Field
 from starlette.background import BackgroundTask
 
 from owlet.connections.ollama_service import ModelNotHosted, OllamaProxy, Shape, stored_params
+from owlet.core.disconnect import CLIENT_GONE, ClientGone, unless_gone
 from owlet.core.streams import NDJSON_MEDIA_TYPE, STREAM_HEADERS
 from owlet.core.validation import Form
 from owlet.deps import (
@@ -126,6 +127,7 @@ async def _model_call(
     *,
     stream_default: bool | None,
     shape: Shape | None = None,
+    request: Request | None = None,
 ) -> Any:
     """Route to a node hosting the model; `shape` says how to apply a custom model's params.
     A local (in-process) model answers `/api/chat` and `/api/generate` itself."""
@@ -134,7 +136,7 @@ async def _model_call(
         kind = _LOCAL_KINDS.get(path)
         if kind is None or url_idx is not None:
             raise ModelNotHosted(form.model_name)
-        return await _local_call(form, user, proxy, session, resolved, kind)
+        return await _local_call(form, user, proxy, session, resolved, kind, request)
     conn, upstream_model, params = proxy.route(user, resolved, url_idx)
     body = form.body()
     body.pop("name", None)
@@ -159,6 +161,7 @@ async def _local_call(
     session: Any,
     resolved: ResolvedModel,
     kind: local_shape.Kind,
+    request: Request | None,
 ) -> Any:
     engine = proxy.container.local
     if engine is None:
@@ -166,17 +169,20 @@ async def _local_call(
     body = form.body()
     try:
         proxy.apply_params("ollama", body, stored_params(resolved), user)
-        request = local_shape.openai_body(kind, body)
-        request_params(request)
+        openai_request = local_shape.openai_body(kind, body)
+        request_params(openai_request)
     except ShapeError as exc:
         raise BadRequest(str(exc)) from exc
     await end_transaction(session)
     model_id = str(resolved.base["id"])
     framer = local_shape.Framer(kind, form.model_name)
-    chunks = engine.chunks(model_id, request, user.id)
-    if not request["stream"]:
+    chunks = engine.chunks(model_id, openai_request, user.id)
+    if not openai_request["stream"]:
         try:
-            return await local_shape.whole(chunks, framer)
+            whole = local_shape.whole(chunks, framer)
+            return await (whole if request is None else unless_gone(request, whole))
+        except ClientGone:
+            return Response(status_code=CLIENT_GONE)
         finally:
             await chunks.aclose()  # type: ignore[attr-defined]
     return StreamingResponse(
@@ -192,12 +198,14 @@ async def _local_call(
 async def generate(
     form: OllamaForm,
     call: VerifiedCall,
+    request: Request,
     url_idx: int | None = None,
 ) -> Any:
     user, proxy, session = call.user, proxy_for(call), call.session
     return await _model_call(
-        form, user, proxy, session, "/api/generate", url_idx, stream_default=True, shape="ollama"
-    )
+        form, user, proxy, session, "/api/generate", url_idx, stream_default=True, shape="ollama",
+        request=request,
+    )  # fmt: skip
 
 
 @router.post("/api/chat")
@@ -205,13 +213,15 @@ async def generate(
 async def chat(
     form: OllamaChatForm,
     call: VerifiedCall,
+    request: Request,
     url_idx: int | None = None,
 ) -> Any:
     user, proxy, session = call.user, proxy_for(call), call.session
     form.check_messages()
     return await _model_call(
-        form, user, proxy, session, "/api/chat", url_idx, stream_default=True, shape="ollama"
-    )
+        form, user, proxy, session, "/api/chat", url_idx, stream_default=True, shape="ollama",
+        request=request,
+    )  # fmt: skip
 
 
 @router.post("/api/embed")
