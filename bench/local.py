@@ -47,6 +47,26 @@ NO_EOS = {"0": -100, "1": -100, "2": -100}  # SmolLM2's end-of-text tokens
 CONTEXT = 4096  # LOCAL_MODELS_CONTEXT's default
 
 
+class Run:
+    """One streamed answer's timing: time to its first token, tokens/s after it."""
+
+    def __init__(self) -> None:
+        self.started = time.perf_counter()
+        self.first: float | None = None
+        self.count = 0
+
+    def token(self, chunk: dict[str, Any]) -> None:
+        choices = chunk.get("choices")
+        if choices and choices[0]["delta"].get("content"):
+            self.count += 1
+            self.first = self.first or time.perf_counter()
+
+    def result(self) -> tuple[float, float]:
+        ended = time.perf_counter()
+        assert self.first is not None, "no token came"
+        return self.first - self.started, (self.count - 1) / (ended - self.first)
+
+
 def direct(runs: int, tokens: int) -> list[tuple[float, float]]:
     """(seconds to the first token, tokens/s after it) per run, llama-cpp-python alone."""
     from llama_cpp import Llama
@@ -57,19 +77,13 @@ def direct(runs: int, tokens: int) -> list[tuple[float, float]]:
     bias = {int(k): v for k, v in NO_EOS.items()}
     results = []
     for run in range(runs + 1):  # the first is a warm-up
-        started = time.perf_counter()
-        first = None
-        count = 0
+        timing = Run()
         for chunk in llama.create_chat_completion(
             messages=prompt(run), max_tokens=tokens, logit_bias=bias, stream=True, temperature=0.7
         ):
-            if chunk["choices"][0]["delta"].get("content"):
-                count += 1
-                first = first or time.perf_counter()
-        ended = time.perf_counter()
-        assert first is not None
+            timing.token(chunk)
         if run:
-            results.append((first - started, (count - 1) / (ended - first)))
+            results.append(timing.result())
     del llama
     return results
 
@@ -87,17 +101,11 @@ def engine_only(runs: int, tokens: int) -> list[tuple[float, float]]:
         for run in range(runs + 1):
             body = {"messages": prompt(run), "max_tokens": tokens, "logit_bias": NO_EOS,
                     "temperature": 0.7}  # fmt: skip
-            started = time.perf_counter()
-            first = None
-            count = 0
+            timing = Run()
             async for chunk in engine.chunks(DEFAULT_ID, body, "bench"):
-                if chunk["choices"][0]["delta"].get("content"):
-                    count += 1
-                    first = first or time.perf_counter()
-            ended = time.perf_counter()
-            assert first is not None
+                timing.token(chunk)
             if run:
-                results.append((first - started, (count - 1) / (ended - first)))
+                results.append(timing.result())
         return results
 
     return asyncio.run(measure())
@@ -109,21 +117,13 @@ def through_owlet(client: httpx.Client, runs: int, tokens: int) -> list[tuple[fl
     results = []
     for run in range(runs + 1):
         body["messages"] = prompt(run)
-        started = time.perf_counter()
-        first = None
-        count = 0
+        timing = Run()
         with client.stream("POST", "/api/chat/completions", json=body) as response:
             for line in response.iter_lines():
-                if not line.startswith("data: {"):
-                    continue
-                chunk = json.loads(line[6:])
-                if chunk["choices"] and chunk["choices"][0]["delta"].get("content"):
-                    count += 1
-                    first = first or time.perf_counter()
-        ended = time.perf_counter()
-        assert first is not None
+                if line.startswith("data: {"):
+                    timing.token(json.loads(line[6:]))
         if run:
-            results.append((first - started, (count - 1) / (ended - first)))
+            results.append(timing.result())
     return results
 
 

@@ -42,6 +42,22 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
+def wait_until_up(proc: subprocess.Popen[bytes], url: str, name: str) -> None:
+    """Poll `url` until it answers 200; RuntimeError if the process exits or 60 s pass."""
+    deadline = time.monotonic() + 60
+    while True:
+        if proc.poll() is not None:
+            raise RuntimeError(f"{name} exited with {proc.returncode}")
+        try:
+            if httpx.get(url, timeout=1).status_code == 200:
+                return
+        except httpx.TransportError:
+            pass
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"{name} did not start")
+        time.sleep(0.05)
+
+
 @contextmanager
 def owlet_process(backend: Backend, data_dir: Path, env: dict[str, str]) -> Iterator[str]:
     """`owlet serve` in its own process on a free port; yields its base URL."""
@@ -62,18 +78,7 @@ def owlet_process(backend: Backend, data_dir: Path, env: dict[str, str]) -> Iter
     proc = subprocess.Popen([sys.executable, "-m", "owlet", "serve"], env=full_env)
     base = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 60
-        while True:
-            if proc.poll() is not None:
-                raise RuntimeError(f"owlet exited with {proc.returncode}")
-            try:
-                if httpx.get(f"{base}/health", timeout=1).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            if time.monotonic() > deadline:
-                raise RuntimeError("owlet did not become healthy")
-            time.sleep(0.05)
+        wait_until_up(proc, f"{base}/health", "owlet")
         yield base
     finally:
         proc.terminate()

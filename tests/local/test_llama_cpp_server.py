@@ -6,16 +6,14 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
-import httpx
 import openai
 import pytest
 
 from owlet.providers.local.catalog import bundled_model
-from tests.gateway import admin_key, free_port, owlet_process
+from tests.gateway import admin_key, free_port, owlet_process, wait_until_up
 from tests.support import Backend
 
 ALIAS = "smol-upstream"
@@ -36,18 +34,7 @@ def llama_server() -> Iterator[str]:
     proc = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     url = f"http://127.0.0.1:{port}/v1"
     try:
-        deadline = time.monotonic() + 60
-        while True:
-            if proc.poll() is not None:
-                raise RuntimeError(f"llama_cpp.server exited with {proc.returncode}")
-            try:
-                if httpx.get(f"{url}/models", timeout=1).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            if time.monotonic() > deadline:
-                raise RuntimeError("llama_cpp.server did not start")
-            time.sleep(0.1)
+        wait_until_up(proc, f"{url}/models", "llama_cpp.server")
         yield url
     finally:
         proc.terminate()

@@ -22,10 +22,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from owlet.chats import document as docs
 from owlet.chats import repository as repo
 from owlet.chats.service import ChatService
-from owlet.completions.answer import Answer, frame_events
+from owlet.completions.answer import Answer
 from owlet.container import Container
 from owlet.core.clock import new_id, now
-from owlet.core.streams import DONE, SSE_MEDIA_TYPE, STREAM_HEADERS, sse_data
+from owlet.core.streams import SSE_MEDIA_TYPE, STREAM_HEADERS, sse_data
 from owlet.errors import BadRequest, Messages, NotFound
 from owlet.functions.outlets import InlineOutlet
 from owlet.models.registry import ResolvedModel
@@ -221,8 +221,8 @@ class _Relay:
     async def _pump(self, recorder: ChatRecorder, stream: ChatStream) -> None:
         finished = False
         try:
-            async for frame in _observed(recorder, stream):
-                if _is_last(frame) and not finished:
+            async for frame, last in _observed(recorder, stream):
+                if last and not finished:
                     await recorder.save(done=True)  # saved before the client hears the end
                     finished = True
                 if self.listening:
@@ -250,15 +250,13 @@ class _Relay:
             self.listening = False  # the client left (or the stream ended): stop queueing
 
 
-async def _observed(recorder: ChatRecorder, stream: ChatStream) -> AsyncIterator[bytes]:
-    """The stream's frames as they are, each also read by the recorder."""
+async def _observed(
+    recorder: ChatRecorder, stream: ChatStream
+) -> AsyncIterator[tuple[bytes, bool]]:
+    """The stream's frames as they are, each read by the recorder, with whether it ends
+    the stream."""
     async for frame in stream:
-        recorder.answer.take_frame(frame)
-        yield frame
-
-
-def _is_last(frame: bytes) -> bool:
-    return any(event == DONE for event in frame_events(frame))
+        yield frame, recorder.answer.take_frame(frame)
 
 
 async def _merged(
