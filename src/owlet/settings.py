@@ -163,11 +163,12 @@ class Settings(BaseSettings):
     vector_db: Literal["embedded", "pgvector"] = "embedded"
     pgvector_db_url: str = ""  # VECTOR_DB=pgvector: a PostgreSQL server with `vector`
     enable_plugins: bool = True  # functions (admin-authored Python plugins)
-    # In-process GGUF models through llama.cpp (providers/local): the bundled SmolLM2, the
+    # Local GGUF models, each in an engine process (providers/local): the bundled SmolLM2, the
     # `models/` folder in DATA_DIR and these paths (files or folders, `,`-separated)
     enable_local_models: bool = True
     local_model_paths: str = ""
-    local_models_context: int = Field(default=4096, ge=256, le=131072)  # tokens per model
+    local_models_context: int = Field(default=4096, ge=256, le=131072)  # tokens per slot
+    local_models_parallel: int = Field(default=4, ge=1, le=64)  # requests answered together
     local_models_threads: int = Field(default=0, ge=0, le=256)  # 0: llama.cpp's own choice
     # Outbound fetches a client asks for (e.g. /functions/load/url) may reach private addresses
     enable_local_url_fetch: bool = False

@@ -42,3 +42,21 @@ async def test_a_waiter_that_leaves_gives_up_its_place() -> None:
     await asyncio.wait_for(staying, 1)  # cid's turn, not the departed bob's
     queue.release()
     await asyncio.wait_for(queue.acquire("dan"), 1)  # free again
+
+
+async def test_several_slots_then_turns() -> None:
+    queue = FairQueue(slots=2)
+    await queue.acquire("ann")
+    await queue.acquire("ann")  # two at once: no waiting
+    assert queue.busy == 2
+    third = asyncio.create_task(queue.acquire("ann"))
+    bob = asyncio.create_task(queue.acquire("bob"))
+    await asyncio.sleep(0)
+    assert queue.waiting == 2 and not third.done()
+    queue.release()
+    await asyncio.wait_for(third, 1)  # ann asked first
+    queue.release()
+    await asyncio.wait_for(bob, 1)
+    queue.release()
+    queue.release()
+    assert queue.busy == 0 and queue.waiting == 0

@@ -1,9 +1,9 @@
-"""`llama_cpp.server` (llama-cpp-python's own OpenAI-compatible server) as a real upstream
+"""llama.cpp's own server (the engine process, run on its own) as a real upstream
 connection, with the bundled model: listed and answering through owlet."""
 
 from __future__ import annotations
 
-import os
+import json
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -13,31 +13,31 @@ import openai
 import pytest
 
 from owlet.providers.local.catalog import bundled_model
-from tests.gateway import admin_key, free_port, owlet_process, wait_until_up
+from tests.gateway import admin_key, owlet_process
 from tests.support import Backend
 
 ALIAS = "smol-upstream"
+KEY = "sk-llama-server"
 
 
 @pytest.fixture(scope="module")
 def llama_server() -> Iterator[str]:
     model = bundled_model()
     assert model is not None
-    port = free_port()
-    command = [
-        sys.executable, "-m", "llama_cpp.server", "--model", str(model),
-        "--model_alias", ALIAS, "--host", "127.0.0.1", "--port", str(port), "--n_ctx", "1024",
-    ]  # fmt: skip
-    # Its settings read HOST and PORT from the environment over the command line (and
-    # `make test` exports owlet's).
-    env = {**os.environ, "HOST": "127.0.0.1", "PORT": str(port)}
-    proc = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    url = f"http://127.0.0.1:{port}/v1"
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "owlet.providers.local.worker"],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+    )
+    assert proc.stdin is not None and proc.stdout is not None
+    config = {"model": str(model), "alias": ALIAS, "key": KEY, "context": 1024, "parallel": 2}
+    proc.stdin.write(json.dumps(config).encode() + b"\n")
+    proc.stdin.flush()
     try:
-        wait_until_up(proc, f"{url}/models", "llama_cpp.server")
-        yield url
+        ready = json.loads(proc.stdout.readline())
+        yield f"{ready['url']}/v1"
     finally:
-        proc.terminate()
+        proc.stdin.close()  # the engine exits when its stdin closes
         proc.wait(timeout=30)
 
 
@@ -47,7 +47,7 @@ def test_llama_cpp_server_as_an_openai_upstream(
     env = {
         "ENABLE_OPENAI_API": "true",
         "OPENAI_API_BASE_URLS": llama_server,
-        "OPENAI_API_KEYS": "none",
+        "OPENAI_API_KEYS": KEY,
     }
     with owlet_process(backend, tmp_path / "data", env) as base:
         client = openai.OpenAI(base_url=f"{base}/api", api_key=admin_key(base), max_retries=0)

@@ -4,7 +4,11 @@ the `/ollama` chat and generate routes, and the official `openai` and `ollama` c
 from __future__ import annotations
 
 import asyncio
+import logging
+import os
 import shutil
+import signal
+import sys
 from pathlib import Path
 
 import httpx
@@ -12,6 +16,7 @@ import ollama
 import openai
 import pytest
 
+from owlet.providers.answer import JsonBody
 from owlet.providers.local.catalog import DEFAULT_ID, bundled_model
 from owlet.providers.local.engine import LocalEngine
 from tests.completions.test_chat import content_of, sse_chunks
@@ -138,21 +143,36 @@ async def test_bad_requests_get_a_clear_answer(make_client: MakeClient) -> None:
 
 
 async def test_a_consumer_that_leaves_stops_the_generation(make_client: MakeClient) -> None:
-    async with make_client(enable_local_models=True) as client:
+    # One slot: the next request is answered only once the engine has stopped the first.
+    async with make_client(enable_local_models=True, local_models_parallel=1) as client:
         engine = engine_of(client)
-        body = {"messages": HI, "max_tokens": 2000, "logit_bias": NO_EOS}
+        body = {"messages": HI, "max_tokens": 4000, "logit_bias": NO_EOS}
         chunks = engine.chunks(DEFAULT_ID, body, "ada")
         received = [await chunks.__anext__() for _ in range(3)]
         assert len(received) == 3 and engine.active == 1
         await chunks.aclose()  # what a client's disconnect does to the stream
-        for _ in range(200):
-            if engine.active == 0:
-                break
-            await asyncio.sleep(0.05)
-        assert engine.active == 0  # stopped long before 2000 tokens
-        # ... and the model is free for the next request.
-        answer = await engine.chat(DEFAULT_ID, {"messages": HI, "max_tokens": 4}, "bob")
-        assert isinstance(answer, dict) and answer["usage"]["completion_tokens"] > 0
+        assert engine.active == 0
+        # 4000 tokens take about a minute here: the engine must have let go well before.
+        answer = await asyncio.wait_for(
+            engine.chat(DEFAULT_ID, {"messages": HI, "max_tokens": 4}, "bob"), 20
+        )
+        assert isinstance(answer, JsonBody) and answer.parsed()["usage"]["completion_tokens"] > 0
+
+
+async def test_the_server_never_loads_llama_cpp(make_client: MakeClient) -> None:
+    """Native inference runs only in the engine process: the API server answers a local
+    chat without the native library in its own memory."""
+    async with make_client(enable_local_models=True) as client:
+        ada = await signup(client, "Ada")
+        reply = await client.post(
+            "/api/chat/completions",
+            headers=bearer(ada["token"]),
+            json={"model": DEFAULT_ID, "messages": HI, "max_tokens": 4},
+        )
+        assert reply.status_code == 200
+        engine = engine_of(client).engine(DEFAULT_ID)
+        assert engine is not None and engine.pid not in (None, os.getpid())
+        assert "xllamacpp" not in sys.modules
 
 
 async def test_user_models_and_the_switch(make_client: MakeClient, tmp_path: Path) -> None:
@@ -191,7 +211,9 @@ async def test_user_models_and_the_switch(make_client: MakeClient, tmp_path: Pat
 def local_server(backend: Backend, clean_db: object, tmp_path: Path):  # type: ignore[no-untyped-def]
     from tests.gateway import admin_key
 
-    env = {"ENABLE_LOCAL_MODELS": "true", "ENABLE_OLLAMA_API": "true", "OLLAMA_BASE_URLS": ""}
+    # One slot: a generation that is not stopped holds up the next request.
+    env = {"ENABLE_LOCAL_MODELS": "true", "ENABLE_OLLAMA_API": "true", "OLLAMA_BASE_URLS": "",
+           "LOCAL_MODELS_PARALLEL": "1"}  # fmt: skip
     with owlet_process(backend, tmp_path / "data", env) as base:
         yield base, admin_key(base)
 
@@ -272,3 +294,25 @@ def test_a_whole_answer_stops_when_its_client_leaves(local_server: tuple[str, st
         timeout=30,
     )
     assert reply.status_code == 200 and reply.json()["usage"]["completion_tokens"] > 0
+
+
+async def test_a_crash_is_logged_once_with_its_signal(
+    make_client: MakeClient, caplog: pytest.LogCaptureFixture
+) -> None:
+    async with make_client(enable_local_models=True) as client:
+        engine = engine_of(client)
+        await engine.chat(DEFAULT_ID, {"messages": HI, "max_tokens": 2}, "ada")
+        process = engine.engine(DEFAULT_ID)
+        assert process is not None and process.pid is not None
+        with caplog.at_level(logging.ERROR, logger="owlet.providers.local.supervisor"):
+            os.kill(process.pid, signal.SIGSEGV)
+            for _ in range(100):
+                if not process.running:
+                    break
+                await asyncio.sleep(0.05)
+            await asyncio.sleep(0.1)
+        crashes = [r.getMessage() for r in caplog.records if r.levelno == logging.ERROR]
+        assert len(crashes) == 1 and "signal SIGSEGV" in crashes[0], crashes
+        assert engine.loaded() == []
+        answer = await engine.chat(DEFAULT_ID, {"messages": HI, "max_tokens": 2}, "ada")
+        assert isinstance(answer, JsonBody) and process.starts == 2

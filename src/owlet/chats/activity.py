@@ -17,7 +17,7 @@ from owlet.core.paging import Page
 from owlet.deps import end_transaction
 from owlet.errors import BadRequest, Conflict, Forbidden, Messages, NotFound
 from owlet.models.registry import ModelNotFound, ModelRegistry
-from owlet.providers.gateway import ChatStream, JsonBody, ModelUnavailable
+from owlet.providers.answer import ChatStream, JsonBody, ModelUnavailable
 from owlet.tables import Chat, User
 
 NO_COMPACTION_MODEL = "No model found for context compaction."
@@ -36,6 +36,19 @@ async def mark_all_read(service: ChatService, user: User) -> dict[str, Any]:
     updated = await repo.set_flag(service.session, Chat.user_id == user.id, last_read_at=now())
     return {
         "updated_count": updated,
+        "folder_unread_counts": await repo.unread_by_folder(service.session, user.id),
+    }
+
+
+async def mark_read(service: ChatService, user: User, chat_id: str) -> dict[str, Any]:
+    """The chat read now (the web client says so over its socket: `events:chat`)."""
+    chat = await service.owned(user, chat_id)
+    chat.last_read_at = now()
+    await service.session.flush()
+    return {
+        "chat_id": chat.id,
+        "last_read_at": chat.last_read_at,
+        "folder_id": chat.folder_id,
         "folder_unread_counts": await repo.unread_by_folder(service.session, user.id),
     }
 

@@ -29,7 +29,7 @@ from owlet.core.streams import SSE_MEDIA_TYPE, STREAM_HEADERS, sse_data
 from owlet.errors import BadRequest, Messages, NotFound
 from owlet.functions.outlets import InlineOutlet
 from owlet.models.registry import ResolvedModel
-from owlet.providers.gateway import ChatStream, JsonBody
+from owlet.providers.answer import ChatStream, JsonBody
 from owlet.tables import Chat, User
 
 log = logging.getLogger(__name__)

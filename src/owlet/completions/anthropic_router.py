@@ -26,7 +26,8 @@ from owlet.deps import (
 from owlet.errors import AppError, BadRequest, Messages, NotFound
 from owlet.models.registry import ModelNotFound
 from owlet.providers import anthropic
-from owlet.providers.gateway import ChatStream, JsonBody, ModelUnavailable, pick_connection
+from owlet.providers.answer import ChatStream, JsonBody, ModelUnavailable
+from owlet.providers.gateway import pick_connection
 from owlet.providers.http import UpstreamError
 
 router = APIRouter(tags=["anthropic"])

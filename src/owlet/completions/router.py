@@ -25,7 +25,7 @@ from owlet.deps import (
 )
 from owlet.errors import AppError, BadRequest
 from owlet.functions.actions import run_action
-from owlet.providers.gateway import ChatStream, JsonBody
+from owlet.providers.answer import ChatStream, JsonBody
 from owlet.retrieval import rag
 from owlet.retrieval.embedders import EmbeddingError
 

@@ -17,7 +17,7 @@ from owlet.functions.outlets import InlineOutlet
 from owlet.functions.pipes import run_pipe
 from owlet.models.arena import pick
 from owlet.models.registry import ModelNotFound, ModelRegistry, ResolvedModel
-from owlet.providers.gateway import ChatStream, ChunkHook, JsonBody, ModelUnavailable
+from owlet.providers.answer import ChatStream, ChunkHook, JsonBody, ModelUnavailable
 from owlet.providers.ollama_translate import ShapeError
 from owlet.tables import User
 

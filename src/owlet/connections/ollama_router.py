@@ -29,7 +29,7 @@ from owlet.models.schemas import ModelId
 from owlet.providers.catalog import listed_items
 from owlet.providers.gateway import unload as unload_model
 from owlet.providers.local import ollama_shape as local_shape
-from owlet.providers.local.engine import request_params
+from owlet.providers.local.request import request_params
 from owlet.providers.ollama_translate import ShapeError
 
 router = APIRouter(prefix="/ollama", tags=["ollama"])
@@ -130,7 +130,7 @@ async def _model_call(
     request: Request | None = None,
 ) -> Any:
     """Route to a node hosting the model; `shape` says how to apply a custom model's params.
-    A local (in-process) model answers `/api/chat` and `/api/generate` itself."""
+    A local model answers `/api/chat` and `/api/generate` itself."""
     resolved = await proxy.resolve(user, form.model_name)
     if resolved.base.get("owned_by") == "local":
         kind = _LOCAL_KINDS.get(path)
@@ -320,7 +320,7 @@ async def unload(form: OllamaForm, admin: AdminUser, proxy: Proxy, session: Sess
     resolved = await proxy.resolve(admin, name)
     await end_transaction(session)
     if resolved.base.get("owned_by") == "local" and proxy.container.local is not None:
-        proxy.container.local.unload(str(resolved.base["id"]))
+        await proxy.container.local.unload(str(resolved.base["id"]))
         return {"status": True}
     return await unload_model(proxy.upstream, proxy.config, resolved.base)  # on every node
 

@@ -18,9 +18,10 @@ from owlet.deps import ConfigDep, ContainerDep, SessionDep, VerifiedUser, end_tr
 from owlet.errors import BadRequest, Forbidden, Messages, NotFound, ServiceUnavailable
 from owlet.models.registry import ModelNotFound, ModelRegistry
 from owlet.models.schemas import ModelId
+from owlet.providers.answer import ModelUnavailable
 from owlet.providers.catalog import listed_items
 from owlet.providers.connections import openai_connections
-from owlet.providers.gateway import ModelUnavailable, pick_connection
+from owlet.providers.gateway import pick_connection
 
 router = APIRouter(prefix="/openai", tags=["openai"])
 

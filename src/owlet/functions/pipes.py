@@ -23,7 +23,7 @@ from owlet.core.streams import DONE, sse_data
 from owlet.errors import BadRequest
 from owlet.functions.loader import Loaded, LoadError
 from owlet.functions.runtime import _context, _set_valves, active_rows
-from owlet.providers.gateway import ChatStream
+from owlet.providers.answer import ChatStream
 from owlet.providers.openai_shape import completion_as_chunks
 from owlet.tables import User
 

@@ -32,7 +32,8 @@ from owlet.models.schemas import (
     ModelSyncForm,
 )
 from owlet.models.service import ModelService
-from owlet.providers.gateway import ModelUnavailable, unload
+from owlet.providers.answer import ModelUnavailable
+from owlet.providers.gateway import unload
 
 router = APIRouter(tags=["models"])
 records = APIRouter(prefix="/api/v1/models", tags=["models"])

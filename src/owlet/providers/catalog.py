@@ -55,7 +55,7 @@ class ModelCatalog:
 
     async def base_models(self, config: ConfigStore, refresh: bool = False) -> list[dict[str, Any]]:
         """OpenAI-connection models, Ollama models merged across nodes by id, then the
-        in-process local models."""
+        local models."""
         openai = [c for c in openai_connections(config) if c.enabled]
         ollama = [c for c in ollama_connections(config) if c.enabled]
         lists = await asyncio.gather(*(self._models(c, refresh) for c in openai + ollama))

@@ -1,4 +1,4 @@
-"""One generation at a time per model, the waiting requests served round-robin by user: a
+"""A model's generation slots, the requests waiting for one served round-robin by user: a
 user with ten queued requests does not hold up another user's one."""
 
 from __future__ import annotations
@@ -8,8 +8,9 @@ from collections import OrderedDict, deque
 
 
 class FairQueue:
-    def __init__(self) -> None:
-        self._busy = False
+    def __init__(self, slots: int = 1) -> None:
+        self.slots = slots
+        self.busy = 0  # slots in use
         self._waiting: OrderedDict[str, deque[asyncio.Future[None]]] = OrderedDict()
 
     @property
@@ -17,8 +18,8 @@ class FairQueue:
         return sum(len(q) for q in self._waiting.values())
 
     async def acquire(self, user: str) -> None:
-        if not self._busy and not self._waiting:
-            self._busy = True
+        if self.busy < self.slots and not self._waiting:
+            self.busy += 1
             return
         future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
         self._waiting.setdefault(user, deque()).append(future)
@@ -32,7 +33,7 @@ class FairQueue:
             raise
 
     def release(self) -> None:
-        """Hand the turn to the next user in line (who then goes to the back of it)."""
+        """Hand the slot to the next user in line (who then goes to the back of it)."""
         while self._waiting:
             user, queue = next(iter(self._waiting.items()))
             future = queue.popleft()
@@ -43,7 +44,7 @@ class FairQueue:
             if not future.done():
                 future.set_result(None)
                 return
-        self._busy = False
+        self.busy -= 1
 
     def _forget(self, user: str, future: asyncio.Future[None]) -> None:
         queue = self._waiting.get(user)
