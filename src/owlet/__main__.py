@@ -54,6 +54,12 @@ def cmd_serve(args: argparse.Namespace) -> int:
     host = args.host or settings.host
     port = args.port or settings.port
     workers = args.workers or settings.uvicorn_workers
+    if workers > 1 and not settings.redis_url:
+        # Sockets, their sessions and running generations must be shared between workers.
+        raise SystemExit(
+            f"owlet: {workers} workers need Redis (set REDIS_URL): sockets, their sessions "
+            "and running chat generations are shared through it. Without Redis, run 1 worker."
+        )
     log.info("owlet %s serving on http://%s:%s (%d worker(s))", __version__, host, port, workers)
     uvicorn.run(
         "owlet.app:create_app",

@@ -21,6 +21,7 @@ from owlet.groups.router import router as groups
 from owlet.knowledge.router import router as knowledge
 from owlet.models.router import records as model_records
 from owlet.models.router import router as models
+from owlet.realtime.router import router as tasks
 from owlet.retrieval.router import router as retrieval
 from owlet.users.router import router as users
 from owlet.web.router import router as web
@@ -46,5 +47,6 @@ router.include_router(retrieval)
 router.include_router(functions)
 router.include_router(configs)
 router.include_router(evaluations)
+router.include_router(tasks)
 # Last: its catch-all `/openai/{path}` must not shadow `/openai/config`.
 router.include_router(openai)

@@ -9,6 +9,7 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 from starlette.middleware.cors import CORSMiddleware
+from starlette.types import Receive, Scope, Send
 
 from owlet import __version__
 from owlet.api import router
@@ -16,6 +17,7 @@ from owlet.auth.service import ensure_initial_admin
 from owlet.container import Container
 from owlet.core.middleware import BodyLimitMiddleware, RequestContextMiddleware
 from owlet.errors import install_error_handlers
+from owlet.realtime import handlers as realtime_handlers
 from owlet.settings import Settings
 
 log = logging.getLogger("owlet")
@@ -33,6 +35,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             await container.close()
             raise
         app.state.container = container
+        realtime_handlers.install(container.realtime, container)
+        await container.realtime.start()
         await container.files.recover()
         # What start-up built lives as long as the process: keep it out of the collector's
         # scans, so a full collection under load pauses for the request garbage only.
@@ -55,6 +59,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     install_error_handlers(app)
     app.include_router(router)
+    app.mount("/ws", SocketMount(app), name="socket.io")
     app.add_middleware(
         BodyLimitMiddleware,
         max_bytes=settings.max_request_body_size,
@@ -71,3 +76,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.add_middleware(RequestContextMiddleware)
     return app
+
+
+class SocketMount:
+    """`/ws/socket.io`: the Container's Socket.IO server (built in the lifespan, so the mount
+    forwards to it at call time)."""
+
+    def __init__(self, app: FastAPI) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        container: Container = self.app.state.container
+        await container.realtime.asgi(scope, receive, send)

@@ -28,6 +28,7 @@ from owlet.providers.gateway import Gateway
 from owlet.providers.http import UpstreamClient
 from owlet.providers.local.engine import LocalEngine
 from owlet.providers.transport import LazyAiohttpTransport
+from owlet.realtime.hub import Realtime
 from owlet.retrieval.index import Retrieval
 from owlet.settings import Settings
 
@@ -61,6 +62,7 @@ class Container:
     retrieval: Retrieval
     outlet_marks: OutletMarks
     local: LocalEngine | None
+    realtime: Realtime
     credentials: CredentialCache = field(default_factory=lambda: CredentialCache(1.0))
     function_cache: FunctionCache = field(default_factory=FunctionCache)
     model_records: ModelRecordCache = field(default_factory=lambda: ModelRecordCache(1.0))
@@ -124,6 +126,7 @@ class Container:
             retrieval=retrieval,
             outlet_marks=OutletMarks(redis, settings.redis_key_prefix),
             local=local,
+            realtime=Realtime(settings, redis),
             model_records=ModelRecordCache(settings.models_cache_ttl),
             credentials=CredentialCache(settings.credential_cache_ttl),
         )
@@ -134,6 +137,7 @@ class Container:
         await self.files.close()
         await self.retrieval.close()
         await self.catalog.close()
+        await self.realtime.close()
         await self.http.aclose()
         if self.redis is not None:
             await self.redis.aclose()

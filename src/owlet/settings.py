@@ -45,6 +45,10 @@ class Settings(BaseSettings):
     webui_name: str = "owlet"
     deployment_id: str = ""
     cors_allow_origin: str = "*"
+    # Socket.IO (realtime/): the transports offered, and Engine.IO's keep-alive (seconds)
+    enable_websocket_support: bool = True
+    websocket_server_ping_interval: int = Field(default=25, ge=1)
+    websocket_server_ping_timeout: int = Field(default=20, ge=1)
     global_log_level: str = "INFO"
     # Largest request body accepted (bytes) outside routes with their own limit (uploads).
     max_request_body_size: int = Field(default=8 * 1024 * 1024, ge=1024)

@@ -80,6 +80,11 @@ async def authenticate(
     return identity
 
 
+async def identity_from_jwt(session: AsyncSession, container: Container, token: str) -> Identity:
+    """A JWT (never an API key) resolved to its user; Unauthorized if it is not usable."""
+    return await _from_jwt(session, container, token)
+
+
 async def _from_jwt(session: AsyncSession, container: Container, token: str) -> Identity:
     try:
         claims = tokens.decode(container.secret_key, token)

@@ -26,6 +26,7 @@ from owlet.deps import (
 from owlet.errors import AppError, BadRequest
 from owlet.functions.actions import run_action
 from owlet.providers.answer import ChatStream, JsonBody
+from owlet.realtime import service as realtime
 from owlet.retrieval import rag
 from owlet.retrieval.embedders import EmbeddingError
 
@@ -59,6 +60,7 @@ STREAM_RESPONSE: dict[int | str, dict[str, Any]] = {
 async def chat_completions(form: ChatCompletionForm, call: VerifiedCall, request: Request) -> Any:
     service = service_for(call)
     body = form.model_dump(exclude_unset=True)
+    ui_mode = await realtime.wants_ui_mode(call.container, call.user, body)
     model, payload = await service.prepare_chat(call.user, body)
     items = await rag.resolve_items(call.session, call.container, call.user, body.get("files"))
     recorder = await ChatRecorder.open(
@@ -98,6 +100,10 @@ async def chat_completions(form: ChatCompletionForm, call: VerifiedCall, request
     except AppError as exc:
         await recorder.fail(str(exc.detail))
         raise
+    if ui_mode:  # the answer goes to the user's sockets; the server sees it through
+        return await realtime.start(
+            call.container, call.config, call.user, model, recorder, result, body
+        )
     return await recorder.respond(result, model.selected_model_id)
 
 
