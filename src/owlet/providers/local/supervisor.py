@@ -144,7 +144,10 @@ class EngineProcess:
         self._started_at = time.monotonic()
         log.info("local model %s: engine %d up in %.2f s", model.id, proc.pid,
                  time.perf_counter() - started)  # fmt: skip
-        return Connection("openai", -1, str(ready["url"]) + "/v1", key)
+        # llama.cpp's server closes a connection after a streamed answer; a pooled one
+        # reused at that moment would fail the next request, so each request has its own.
+        return Connection("openai", -1, str(ready["url"]) + "/v1", key,
+                          {"headers": {"Connection": "close"}})  # fmt: skip
 
     def _load_failure(self, why: object, returncode: int | None) -> str:
         name = self.spec.model.id
