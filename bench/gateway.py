@@ -113,11 +113,11 @@ def signed_in_server(
     with tempfile.TemporaryDirectory(prefix=prefix) as data_dir:
         port = free_port()
         base = f"http://127.0.0.1:{port}"
-        env = {**os.environ, "PORT": str(port), "DATA_DIR": data_dir,
+        inherited = {k: v for k, v in os.environ.items()
+                     if k not in ("DATABASE_URL", "REDIS_URL", "UVICORN_WORKERS")}  # fmt: skip
+        env = {**inherited, "PORT": str(port), "DATA_DIR": data_dir,
                "GLOBAL_LOG_LEVEL": "WARNING", "ENABLE_OPENAI_API": "false",
                "ENABLE_OLLAMA_API": "false", **settings}  # fmt: skip
-        for name in ("DATABASE_URL", "REDIS_URL", "UVICORN_WORKERS"):
-            env.pop(name, None)
         proc = subprocess.Popen([str(OWLET), "serve"], env=env)
         try:
             wait_healthy(base, proc)

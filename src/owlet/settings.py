@@ -130,6 +130,15 @@ class Settings(BaseSettings):
     bypass_model_access_control: bool = False
     bypass_admin_access_control: bool = True
     # Context compaction of long chats (first values of the admin config /api/v1/chats/config)
+    # Auxiliary tasks (tasks/): "" is the chat's own model / the default prompt
+    task_model: str = ""
+    task_model_external: str = ""
+    enable_title_generation: bool = True
+    title_generation_prompt_template: str = ""
+    enable_tags_generation: bool = True
+    tags_generation_prompt_template: str = ""
+    enable_follow_up_generation: bool = True
+    follow_up_generation_prompt_template: str = ""
     enable_context_compaction: bool = False
     context_compaction_model: str = ""
     context_compaction_token_threshold: int = Field(default=100_000, ge=1)

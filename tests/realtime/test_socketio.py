@@ -174,3 +174,27 @@ async def test_an_upstream_that_dies_mid_stream(site: Site) -> None:
         assert message["content"] == rebuilt(events)  # what came before the reset
     finally:
         await client.disconnect()
+
+
+async def test_background_tasks_name_tag_and_suggest(site: Site) -> None:
+    site.up.tokens = ['{"title": "Lighthouse Lore", "tags": ["Sea"], "follow_ups": ["Who?"]}']
+    ada = await site.account("Ada")
+    client, events = await site.socket(ada["token"])
+    try:
+        chat_id = await site.new_chat(ada, "fake-gpt")
+        everything = {"title_generation": True, "tags_generation": True,
+                      "follow_up_generation": True}  # fmt: skip
+        reply, _ = await site.ask(ada, client.get_sid(), chat_id, "fake-gpt",
+                                  background_tasks=everything)  # fmt: skip
+        assert reply.status_code == 200
+        await until_done(events)
+        by_kind = {kind_of(e): e["data"]["data"] for e in events}
+        assert by_kind["chat:title"] == "Lighthouse Lore"
+        assert by_kind["chat:tags"] == ["Sea"]
+        assert by_kind["chat:message:follow_ups"] == {"follow_ups": ["Who?"]}
+        tags = await site.http.get(f"/api/v1/chats/{chat_id}/tags", headers=site.auth(ada))
+        assert [t["name"] for t in tags.json()] == ["Sea"]
+        saved = (await site.http.get(f"/api/v1/chats/{chat_id}", headers=site.auth(ada))).json()
+        assert saved["title"] == "Lighthouse Lore"
+    finally:
+        await client.disconnect()

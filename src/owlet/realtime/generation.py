@@ -11,20 +11,22 @@ does not cost an envelope per token (docs/realtime.md).
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
-import re
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 from owlet.chats.recorder import ChatRecorder
+from owlet.chats.service import ChatService
 from owlet.config.store import ConfigStore
 from owlet.container import Container
+from owlet.errors import AppError
 from owlet.models.registry import ResolvedModel
 from owlet.providers.answer import ChatStream, JsonBody
 from owlet.tables import Chat, User
+from owlet.tasks.prompts import Kind
+from owlet.tasks.service import TaskService, answer_of, ask
 
 log = logging.getLogger(__name__)
 
@@ -111,99 +113,67 @@ class Generation:
             await emit("chat:completion", _delta(text, reasoning))
 
     async def _background(self, emit: Emit) -> str | None:
-        """Title, tags and follow-ups, as the client asked; the chat's title (None if kept)."""
+        """Title, tags and follow-ups, as the client asked; the chat's new title, if any."""
         wanted = self.background
         if not isinstance(wanted, dict) or not self.recorder.answer.content:
             return None
         title = None
-        if wanted.get("title_generation"):
-            title = await self._title()
+        if wanted.get("title_generation") and await self._untitled():
+            title = await self._task("title")
             if title:
+                await self._save(title=title)
                 await emit("chat:title", title)
         if wanted.get("tags_generation"):
-            tags = await self._ask_list(TAGS_PROMPT, "tags")
+            tags = await self._task("tags")
             if tags:
                 await self._save(tags=tags)
                 await emit("chat:tags", tags)
         if wanted.get("follow_up_generation"):
-            follow_ups = await self._ask_list(FOLLOW_UPS_PROMPT, "follow_ups")
+            follow_ups = await self._task("follow_up")
             if follow_ups:
                 await emit("chat:message:follow_ups", {"follow_ups": follow_ups})
         return title
 
-    async def _title(self) -> str | None:
+    async def _untitled(self) -> bool:
         async with self.container.sessionmaker() as session:
             chat = await session.get(Chat, self.recorder.chat_id)
-            if chat is None or chat.title not in ("", "New Chat"):
-                return None
-        reply = await self._ask(TITLE_PROMPT)
-        parsed = _json_in(reply)
-        title = parsed.get("title") if isinstance(parsed, dict) else None
-        if not isinstance(title, str):
-            title = reply.strip().splitlines()[0] if reply.strip() else ""
-        title = title.strip().strip('"').strip()[:100]
-        if title:
-            await self._save(title=title)
-        return title or None
+            return chat is not None and chat.title in ("", "New Chat")
 
-    async def _ask_list(self, prompt: str, key: str) -> list[str]:
-        parsed = _json_in(await self._ask(prompt))
-        values = parsed.get(key) if isinstance(parsed, dict) else None
-        if not isinstance(values, list):
-            return []
-        return [str(v).strip()[:100] for v in values if str(v).strip()][:10]
-
-    async def _ask(self, instruction: str) -> str:
-        """One whole answer from the task model (the chat's model) about this exchange."""
-        transcript = "\n".join(
-            f"{m.get('role')}: {m.get('content')}"
-            for m in [*self.messages[-4:], {"role": "assistant",
-                                             "content": self.recorder.answer.content}]
-            if isinstance(m, dict) and isinstance(m.get("content"), str)
-        )[-4000:]  # fmt: skip
-        body = {"model": self.model.entry["id"], "stream": False, "messages": [
-            {"role": "user", "content": f"{instruction}\n\n<chat_history>\n{transcript}\n"
-                                        "</chat_history>"}]}  # fmt: skip
+    async def _task(self, kind: Kind) -> Any:
+        """The task's answer from the task model, or None (a failing task never fails the
+        answer: it is logged)."""
+        exchange = [*self.messages[-6:],
+                    {"role": "assistant", "content": self.recorder.answer.content}]  # fmt: skip
         try:
-            result = await self.container.gateway.chat(
-                self.config, self.model.base, body, caller=self.user.id
-            )
-        except Exception as exc:  # a background task never fails the answer
-            log.warning("background task for chat %s failed: %s", self.recorder.chat_id, exc)
-            return ""
-        if isinstance(result, ChatStream):
-            await result.aclose()
-            return ""
-        parsed = result.parsed() if isinstance(result, JsonBody) else result
-        choices = parsed.get("choices") or [{}]
-        content = (choices[0].get("message") or {}).get("content")
-        return content if isinstance(content, str) else ""
+            async with self.container.sessionmaker() as session:
+                service = TaskService(session, self.container, self.config)
+                if not service.enabled(kind):
+                    return None
+                model = await service.model_for(self.user, str(self.model.entry["id"]))
+                prompt = service.prompt(kind, exchange)
+            completion = await ask(self.container, self.config, model, prompt, self.user.id)
+        except Exception as exc:
+            log.warning("%s for chat %s failed: %s", kind, self.recorder.chat_id, exc)
+            return None
+        return answer_of(kind, completion)
 
-    async def _save(self, **fields: Any) -> None:
+    async def _save(self, title: str | None = None, tags: list[str] | None = None) -> None:
+        """The generated title into the chat, the tags onto it (as `/chats/{id}/tags` adds
+        them); a chat deleted meanwhile is left alone."""
         async with self.container.sessionmaker() as session:
             chat = await session.get(Chat, self.recorder.chat_id)
             if chat is None:
                 return
-            if "title" in fields:
-                chat.title = fields["title"]
-            if "tags" in fields:
-                fields["tags"] = [re.sub(r"\s+", "_", t.lower()) for t in fields["tags"]]
-            chat.doc = {**(chat.doc or {}), **fields}
+            if title is not None:
+                chat.title = title
+                chat.doc = {**(chat.doc or {}), "title": title}
+            chats = ChatService(session, self.container, self.config)
+            for name in tags or []:
+                try:
+                    await chats.add_tag(self.user, chat.id, name)
+                except AppError as exc:  # a name the tag rules refuse
+                    log.info("tag %r for chat %s refused: %s", name, chat.id, exc.detail)
             await session.commit()
-
-
-TITLE_PROMPT = (
-    "Give the conversation below a concise title of 3-5 words that sums up its subject. "
-    'Answer only with JSON: {"title": "..."}'
-)
-TAGS_PROMPT = (
-    "Give the conversation below 1-3 broad tags for its subject areas. "
-    'Answer only with JSON: {"tags": ["..."]}'
-)
-FOLLOW_UPS_PROMPT = (
-    "Suggest 3 short questions the user might ask next about the conversation below. "
-    'Answer only with JSON: {"follow_ups": ["..."]}'
-)
 
 
 def _delta(text: str, reasoning: str = "") -> dict[str, Any]:
@@ -211,16 +181,6 @@ def _delta(text: str, reasoning: str = "") -> dict[str, Any]:
     if reasoning:
         delta["reasoning_content"] = reasoning
     return {"choices": [{"delta": delta}]}
-
-
-def _json_in(text: str) -> Any:
-    start, end = text.find("{"), text.rfind("}")
-    if start < 0 or end <= start:
-        return None
-    try:
-        return json.loads(text[start : end + 1])
-    except ValueError:
-        return None
 
 
 async def _closed(recorder: ChatRecorder, done: bool) -> None:
