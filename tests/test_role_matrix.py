@@ -34,6 +34,7 @@ ACCESS: dict[tuple[str, str], str] = {
     ("GET", "/api/config"): "public",
     ("GET", "/api/v1/auths/"): "any",
     ("GET", "/api/tasks"): "admin",
+    ("GET", "/api/usage"): "verified",
     ("GET", "/api/v1/tasks/config"): "verified",
     ("POST", "/api/v1/tasks/config/update"): "admin",
     ("POST", "/api/v1/tasks/title/completions"): "verified",

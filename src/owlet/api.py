@@ -22,6 +22,7 @@ from owlet.knowledge.router import router as knowledge
 from owlet.models.router import records as model_records
 from owlet.models.router import router as models
 from owlet.realtime.router import router as tasks
+from owlet.realtime.router import usage_router
 from owlet.retrieval.router import router as retrieval
 from owlet.tasks.router import router as task_completions
 from owlet.users.router import router as users
@@ -49,6 +50,7 @@ router.include_router(functions)
 router.include_router(configs)
 router.include_router(evaluations)
 router.include_router(tasks)
+router.include_router(usage_router)
 router.include_router(task_completions)
 # Last: its catch-all `/openai/{path}` must not shadow `/openai/config`.
 router.include_router(openai)

@@ -47,6 +47,7 @@ class Settings(BaseSettings):
     cors_allow_origin: str = "*"
     # Socket.IO (realtime/): the transports offered, and Engine.IO's keep-alive (seconds)
     enable_websocket_support: bool = True
+    enable_public_active_users_count: bool = True  # GET /api/usage for every verified user
     websocket_server_ping_interval: int = Field(default=25, ge=1)
     websocket_server_ping_timeout: int = Field(default=20, ge=1)
     global_log_level: str = "INFO"

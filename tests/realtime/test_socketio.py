@@ -198,3 +198,34 @@ async def test_background_tasks_name_tag_and_suggest(site: Site) -> None:
         assert saved["title"] == "Lighthouse Lore"
     finally:
         await client.disconnect()
+
+
+async def test_read_state_usage_and_api_keys(site: Site) -> None:
+    ada = await site.account("Ada")
+    client, events = await site.socket(ada["token"])
+    key = await site.http.post("/api/v1/auths/api_key", headers=site.auth(ada))
+    keyed, keyed_events = await site.socket(key.json()["api_key"])  # refused: hears nothing
+    try:
+        chat_id = await site.new_chat(ada, "fake-gpt")
+        await client.emit("events:chat", {"chat_id": chat_id, "data": {"type": "last_read_at"}})
+        await eventually(lambda: any(kind_of(e) == "chat:list" for e in events))
+        state = next(payload_of(e) for e in events if kind_of(e) == "chat:list")
+        assert state["chat_id"] == chat_id and state["last_read_at"] > 0
+        listed = await site.http.get("/api/v1/chats/", headers=site.auth(ada))
+        assert listed.json()[0]["last_read_at"] == state["last_read_at"]
+        await client.emit("events:chat", {"chat_id": "not-mine", "data": {"type": "last_read_at"}})
+        await client.emit("events:chat", ["garbage"])
+        await client.emit("usage", {"action": "chat", "model": "fake-gpt", "chat_id": chat_id})
+        for _ in range(50):  # the socket's report lands on its own schedule
+            usage = (await site.http.get("/api/usage", headers=site.auth(ada))).json()
+            if usage["model_ids"]:
+                break
+            await asyncio.sleep(0.02)
+        assert usage["model_ids"] == ["fake-gpt"] and usage["user_count"] >= 1
+        reply, _ = await site.ask(ada, client.get_sid(), chat_id, "fake-gpt")
+        await until_done(events)
+        assert keyed_events == []
+        assert await keyed.call("user-join", {"auth": {"token": key.json()["api_key"]}}) is None
+    finally:
+        await client.disconnect()
+        await keyed.disconnect()

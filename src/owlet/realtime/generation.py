@@ -62,6 +62,9 @@ class Generation:
         done = False
         try:
             if recorder.sources:
+                status = {"action": "sources_retrieved", "count": len(recorder.sources),
+                          "done": True}  # fmt: skip
+                await emit("status", status)
                 await emit("chat:completion", {"sources": recorder.sources})
             if self.selected is not None:
                 await emit("chat:completion", {"selected_model_id": self.selected})

@@ -2,15 +2,32 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Path
 
 from owlet.chats import repository as chats
+from owlet.core.clock import now
 from owlet.deps import AdminUser, ContainerDep, SessionDep, VerifiedUser
-from owlet.errors import NotFound
+from owlet.errors import Forbidden, NotFound
+from owlet.users import repository as users
 
 router = APIRouter(prefix="/api/tasks", tags=["tasks"])
+usage_router = APIRouter(tags=["tasks"])
+ACTIVE_WINDOW = 180  # seconds since last seen that count a user as active
+
+
+@usage_router.get("/api/usage")
+async def usage(user: VerifiedUser, container: ContainerDep, session: SessionDep) -> dict[str, Any]:
+    """Models in use right now (the sockets' `usage` reports) and users seen lately."""
+    if not container.settings.enable_public_active_users_count and user.role != "admin":
+        raise Forbidden("Access denied. Only administrators can view usage statistics.")
+    return {
+        "model_ids": await container.realtime.sessions.models_in_use(),
+        "user_count": await users.active_since(session, now() - ACTIVE_WINDOW),
+    }
+
+
 TaskId = Annotated[str, Path(min_length=1, max_length=100)]
 ChatId = Annotated[str, Path(min_length=1, max_length=300)]
 

@@ -32,6 +32,12 @@ async def count(session: AsyncSession) -> int:
     return int(await session.scalar(select(func.count()).select_from(User)) or 0)
 
 
+async def active_since(session: AsyncSession, stamp: int) -> int:
+    """Users seen (a request or a socket heartbeat) at or after `stamp`."""
+    stmt = select(func.count()).select_from(User).where(User.last_active_at >= stamp)
+    return int(await session.scalar(stmt) or 0)
+
+
 async def any_exist(session: AsyncSession) -> bool:
     return await session.scalar(select(User.id).limit(1)) is not None
 
