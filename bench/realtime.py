@@ -38,13 +38,44 @@ MODEL = "fake-gpt"
 PG_ADMIN = "postgresql://postgres@127.0.0.1:5432/postgres"
 
 
+class StampedUpstream(FakeUpstream):
+    """The fake, noting when it wrote the first token of each stream (same process and
+    clock as the sockets, so the two can be subtracted)."""
+
+    def __init__(self) -> None:
+        super().__init__(models=[MODEL])
+        self.first_tokens: list[float] = []
+
+    async def _emit(self, call: Any, frames: list[Any]) -> Any:  # type: ignore[override]
+        first = next((i for i, f in enumerate(frames) if isinstance(f, dict)
+                      and ((f.get("choices") or [{}])[0].get("delta") or {}).get("content")),
+                     None)  # fmt: skip
+        index = 0
+        async for chunk in super()._emit(call, frames):
+            if index == first:
+                self.first_tokens.append(time.perf_counter())
+            index += 1
+            yield chunk
+
+
 class Tab:
     """One browser tab: a socket, and the events it heard with their arrival times."""
 
     def __init__(self) -> None:
         self.client = socketio.AsyncClient(reconnection=False)
         self.events: list[tuple[float, dict[str, Any]]] = []
-        self.client.on("events", lambda data: self.events.append((time.perf_counter(), data)))
+        self.by_message: dict[str, list[tuple[float, dict[str, Any]]]] = {}
+        self.done: set[str] = set()
+        self.client.on("events", self._heard)
+
+    def _heard(self, data: dict[str, Any]) -> None:
+        stamped = (time.perf_counter(), data)
+        self.events.append(stamped)
+        message_id = str(data.get("message_id"))
+        self.by_message.setdefault(message_id, []).append(stamped)
+        payload = data["data"]["data"]
+        if isinstance(payload, dict) and payload.get("done"):
+            self.done.add(message_id)
 
     async def open(self, base: str, token: str) -> Tab:
         await self.client.connect(base, socketio_path="/ws/socket.io", auth={"token": token},
@@ -53,18 +84,13 @@ class Tab:
         return self
 
     def of(self, message_id: str) -> list[tuple[float, dict[str, Any]]]:
-        return [(t, e) for t, e in self.events if e.get("message_id") == message_id]
+        return self.by_message.get(message_id, [])
 
 
 def text_of(event: dict[str, Any]) -> str:
     data = event["data"]["data"]
     choices = data.get("choices") if isinstance(data, dict) else None
     return "".join((c.get("delta") or {}).get("content") or "" for c in choices or [])
-
-
-def done(events: list[tuple[float, dict[str, Any]]]) -> bool:
-    return any(isinstance(e["data"]["data"], dict) and e["data"]["data"].get("done")
-               for _, e in events)  # fmt: skip
 
 
 async def ask(http: httpx.AsyncClient, headers: dict[str, str], sid: str) -> tuple[float, str]:
@@ -84,37 +110,25 @@ async def ask(http: httpx.AsyncClient, headers: dict[str, str], sid: str) -> tup
 
 async def finished(tab: Tab, answer_id: str, seconds: float = 300) -> None:
     deadline = time.monotonic() + seconds
-    while not done(tab.of(answer_id)):
+    while answer_id not in tab.done:
         if time.monotonic() > deadline:
             raise SystemExit(f"answer {answer_id} did not finish")
         await asyncio.sleep(0.01)
 
 
-def upstream_first_token(up: FakeUpstream) -> float:
-    """Seconds from sending to the first token, straight from the fake."""
-    body = {"model": MODEL, "stream": True, "messages": [{"role": "user", "content": "x"}]}
-    sent = time.perf_counter()
-    with httpx.stream("POST", f"{up.openai_url}/chat/completions", json=body) as response:
-        for line in response.iter_lines():
-            if line.startswith("data: {") and json.loads(line[6:])["choices"][0]["delta"].get(
-                "content"
-            ):
-                return time.perf_counter() - sent
-    raise SystemExit("the fake sent no token")
-
-
-async def first_event_delay(base: str, headers: dict[str, str], token: str, up: FakeUpstream,
-                            runs: int) -> dict[str, float]:  # fmt: skip
+async def first_event_delay(base: str, headers: dict[str, str], token: str,
+                            up: StampedUpstream, runs: int) -> dict[str, float]:  # fmt: skip
+    """From the fake writing its first token to the socket hearing it."""
     up.tokens, up.token_delay = ["a", " b", " c"], 0.0
     tab = await Tab().open(base, token)
     added = []
     async with httpx.AsyncClient(base_url=base, timeout=60) as http:
         for _ in range(runs):
-            direct = upstream_first_token(up)
-            sent, answer_id = await ask(http, headers, tab.client.get_sid())
+            up.first_tokens.clear()
+            _, answer_id = await ask(http, headers, tab.client.get_sid())
             await finished(tab, answer_id)
-            first = next(t for t, e in tab.of(answer_id) if text_of(e))
-            added.append((first - sent) - direct)
+            heard = next(t for t, e in tab.of(answer_id) if text_of(e))
+            added.append(heard - up.first_tokens[0])
     await tab.client.disconnect()
     return {"p50_ms": round(pct(added, 50) * 1000, 2), "p99_ms": round(pct(added, 99) * 1000, 2)}
 
@@ -174,7 +188,7 @@ async def idle_sockets(base: str, token: str, pid: int, count: int) -> dict[str,
             "heartbeat_p99_ms": round(pct(rounds, 99) * 1000, 2)}  # fmt: skip
 
 
-async def commits(up: FakeUpstream) -> dict[str, int]:
+async def commits(up: StampedUpstream) -> dict[str, int]:
     """Transactions per answer on PostgreSQL (`xact_commit` of the server's database)."""
     import asyncpg
 
@@ -189,13 +203,15 @@ async def commits(up: FakeUpstream) -> dict[str, int]:
             token = headers["Authorization"].removeprefix("Bearer ")
             tab = await Tab().open(base, token)
             async with httpx.AsyncClient(base_url=base, timeout=300) as http:
-                for tokens in (200, 2000):
-                    up.tokens, up.token_delay = [f" w{n}" for n in range(tokens)], 0.0
+                await asyncio.sleep(11)  # idle backends report their counters within 10 s
+                for tokens, delay in ((200, 0.0), (2000, 0.0), (2000, 0.005)):
+                    up.tokens, up.token_delay = [f" w{n}" for n in range(tokens)], delay
                     start = await _xacts(admin, name)
                     _, answer_id = await ask(http, headers, tab.client.get_sid())
                     await finished(tab, answer_id)
-                    await asyncio.sleep(1.5)  # PostgreSQL reports its counters each second
-                    result[f"{tokens}_tokens"] = await _xacts(admin, name) - start
+                    await asyncio.sleep(11)
+                    key = f"{tokens}_tokens_in_{tokens * delay:.0f}_s"
+                    result[key] = await _xacts(admin, name) - start
             await tab.client.disconnect()
     finally:
         await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
@@ -214,26 +230,37 @@ def _fake(up: FakeUpstream) -> dict[str, str]:
             "OPENAI_API_KEYS": "sk-x", "ENABLE_LOCAL_MODELS": "false"}  # fmt: skip
 
 
+def progress(what: str) -> None:
+    print(f"{time.strftime('%H:%M:%S')} {what}", file=sys.stderr, flush=True)
+
+
 async def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--quick", action="store_true")
     args = parser.parse_args()
     results: dict[str, Any] = {}
-    with FakeUpstream(models=[MODEL]) as up:
+    quick = args.quick
+    with StampedUpstream() as up:
         with signed_in_server("owlet-bench-rt-", _fake(up)) as (base, proc, headers):
             token = headers["Authorization"].removeprefix("Bearer ")
+            progress("first event delay")
             results["first_event_added"] = await first_event_delay(
-                base, headers, token, up, 10 if args.quick else 50
+                base, headers, token, up, 10 if quick else 50
             )
+            progress("gaps at 1 generation")
             results["gaps_1"] = await gaps(base, headers, token, up, 1, 100)
-            results["gaps_100"] = await gaps(base, headers, token, up, 20 if args.quick else 100,
-                                             100)  # fmt: skip
+            progress("gaps at 100 generations")
+            width = 20 if quick else 100
+            results["gaps_100"] = await gaps(base, headers, token, up, width, 100)
+            progress("bytes of a 2,000-token answer")
             results["bytes_2000_tokens"] = [
                 await wire_bytes(base, headers, token, up, delay) for delay in (0.0, 0.005, 0.02)
             ]
+            progress("idle sockets")
             results["idle_sockets"] = await idle_sockets(
-                base, token, proc.pid, 200 if args.quick else 1000
+                base, token, proc.pid, 200 if quick else 1000
             )
+        progress("database commits per answer")
         results["db_commits_per_answer"] = await commits(up)
     print(json.dumps(results, indent=2))
 
