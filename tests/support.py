@@ -92,8 +92,9 @@ def make_settings(backend: Backend, data_dir: Path, **overrides: Any) -> Setting
         # The default arena entry would appear in every admin's model list; its own tests
         # turn it on.
         "enable_evaluation_arena_models": False,
-        # Nor the bundled local model (tests/local turn it on).
+        # Nor the bundled local model (tests/local turn it on), nor the web client.
         "enable_local_models": False,
+        "enable_frontend": False,
     }
     values.update(overrides)
     return Settings(**values)

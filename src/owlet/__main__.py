@@ -111,6 +111,18 @@ def cmd_create_admin(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_fetch_frontend(_args: argparse.Namespace) -> int:
+    from owlet.web import frontend_build
+
+    folder = _settings().frontend_build_dir
+    try:
+        frontend_build.fetch(folder)
+    except frontend_build.FetchError as exc:
+        raise SystemExit(f"owlet: {exc}") from None
+    print(f"web client (Open WebUI {frontend_build.VERSION}) at {folder}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="owlet", description="owlet server")
     parser.add_argument("--version", action="version", version=f"owlet {__version__}")
@@ -127,6 +139,8 @@ def build_parser() -> argparse.ArgumentParser:
     admin.add_argument("--password", help="default: $WEBUI_ADMIN_PASSWORD, else asked")
     admin.add_argument("--name", help="default: $WEBUI_ADMIN_NAME or Admin")
     admin.set_defaults(func=cmd_create_admin)
+    fetch = sub.add_parser("fetch-frontend", help="fetch the web client into FRONTEND_BUILD_DIR")
+    fetch.set_defaults(func=cmd_fetch_frontend)
     return parser
 
 

@@ -26,6 +26,7 @@ from owlet.realtime.router import usage_router
 from owlet.retrieval.router import router as retrieval
 from owlet.tasks.router import router as task_completions
 from owlet.users.router import router as users
+from owlet.web.empty_lists import router as empty_lists
 from owlet.web.router import router as web
 
 router = APIRouter()
@@ -47,6 +48,7 @@ router.include_router(files)
 router.include_router(knowledge)
 router.include_router(retrieval)
 router.include_router(functions)
+router.include_router(empty_lists)
 router.include_router(configs)
 router.include_router(evaluations)
 router.include_router(tasks)

@@ -19,6 +19,7 @@ from owlet.core.middleware import BodyLimitMiddleware, RequestContextMiddleware
 from owlet.errors import install_error_handlers
 from owlet.realtime import handlers as realtime_handlers
 from owlet.settings import Settings
+from owlet.web import frontend, frontend_build
 
 log = logging.getLogger("owlet")
 
@@ -60,6 +61,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     install_error_handlers(app)
     app.include_router(router)
     app.mount("/ws", SocketMount(app), name="socket.io")
+    mount_frontend(app, settings)
     app.add_middleware(
         BodyLimitMiddleware,
         max_bytes=settings.max_request_body_size,
@@ -76,6 +78,20 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.add_middleware(RequestContextMiddleware)
     return app
+
+
+def mount_frontend(app: FastAPI, settings: Settings) -> None:
+    """The web client at `/` (after every API route), when it is enabled and built."""
+    folder = settings.frontend_build_dir
+    if not settings.enable_frontend:
+        return
+    if not frontend_build.is_built(folder):
+        log.warning("no web client at %s (`make run` fetches it): serving the API only", folder)
+        return
+    static = frontend.static_files(folder)
+    if static is not None:
+        app.mount("/static", static, name="static")
+    app.mount("/", frontend.SpaFiles(folder), name="frontend")
 
 
 class SocketMount:

@@ -46,6 +46,9 @@ class Settings(BaseSettings):
     deployment_id: str = ""
     cors_allow_origin: str = "*"
     # Socket.IO (realtime/): the transports offered, and Engine.IO's keep-alive (seconds)
+    # The Open WebUI web client (web/frontend.py): served from this folder when it is built
+    enable_frontend: bool = True
+    frontend_build_dir: Path = Path(".frontend") / "open-webui-0.12.4"
     enable_websocket_support: bool = True
     enable_public_active_users_count: bool = True  # GET /api/usage for every verified user
     websocket_server_ping_interval: int = Field(default=25, ge=1)
@@ -194,6 +197,7 @@ class Settings(BaseSettings):
     default_models: str = ""
     default_pinned_models: str = ""
     model_order_list: list[str] = Field(default_factory=list)
+    webui_banners: list[dict[str, Any]] = Field(default_factory=list)  # JSON list
     default_model_metadata: dict[str, Any] = Field(default_factory=dict)
     default_model_params: dict[str, Any] = Field(default_factory=dict)
     enable_evaluation_arena_models: bool = True

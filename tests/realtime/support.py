@@ -50,15 +50,17 @@ class Site:
         return str(reply.json()["id"])
 
     async def ask(
-        self, who: dict[str, Any], sid: str, chat_id: str, model: str, **extra: Any
-    ) -> tuple[httpx.Response, str]:
+        self, who: dict[str, Any], sid: str, chat_id: str, model: str,
+        question: str = "Tell me about lighthouses.", after: str | None = None, **extra: Any,
+    ) -> tuple[httpx.Response, str]:  # fmt: skip
+        """As the 0.12.4 web client asks: the new user message (a reply to `after`, the
+        previous answer) and no history of its own."""
         user_id, answer_id = str(uuid.uuid4()), str(uuid.uuid4())
-        user_message = {"id": user_id, "parentId": None, "childrenIds": [answer_id],
-                        "role": "user", "content": "Tell me about lighthouses.",
+        user_message = {"id": user_id, "parentId": after, "childrenIds": [answer_id],
+                        "role": "user", "content": question,
                         "timestamp": 1, "models": [model]}  # fmt: skip
         body = {"model": model, "stream": True, "session_id": sid, "chat_id": chat_id,
-                "id": answer_id, "parent_id": user_id, "user_message": user_message,
-                "messages": [{"role": "user", "content": "Tell me about lighthouses."}],
+                "id": answer_id, "parent_id": after, "user_message": user_message,
                 "model_item": {"id": model}, "features": {}, "params": {}, "variables": {},
                 "files": [], "tool_ids": [],
                 "background_tasks": {"title_generation": True}, **extra}  # fmt: skip

@@ -229,3 +229,27 @@ async def test_read_state_usage_and_api_keys(site: Site) -> None:
     finally:
         await client.disconnect()
         await keyed.disconnect()
+
+
+async def test_a_follow_up_sends_the_stored_conversation(site: Site) -> None:
+    ada = await site.account("Ada")
+    client, events = await site.socket(ada["token"])
+    try:
+        chat_id = await site.new_chat(ada, "fake-gpt")
+        _, first = await site.ask(ada, client.get_sid(), chat_id, "fake-gpt")
+        await until_done(events)
+        events.clear()
+        reply, _ = await site.ask(ada, client.get_sid(), chat_id, "fake-gpt",
+                                  question="And who keeps them?", after=first)  # fmt: skip
+        assert reply.status_code == 200, reply.text
+        await until_done(events)
+        # fake-gpt is served by the fake's Ollama side here (both sides are configured).
+        sent = [r for r in site.up.requests_to("/api/chat")
+                if "title" not in str(r.json)][-1].json["messages"]  # fmt: skip
+        assert [{"role": m["role"], "content": m["content"]} for m in sent] == [
+            {"role": "user", "content": "Tell me about lighthouses."},
+            {"role": "assistant", "content": "".join(TOKENS)},
+            {"role": "user", "content": "And who keeps them?"},
+        ]
+    finally:
+        await client.disconnect()

@@ -8,6 +8,7 @@ from fastapi import APIRouter, Depends, Path, Request
 from fastapi.responses import JSONResponse, Response, StreamingResponse
 from starlette.background import BackgroundTask
 
+from owlet.chats.history import ui_messages
 from owlet.chats.recorder import ChatRecorder
 from owlet.chats.service import ChatService
 from owlet.completions.schemas import ChatCompletedForm, ChatCompletionForm, EmbeddingsForm
@@ -61,6 +62,8 @@ async def chat_completions(form: ChatCompletionForm, call: VerifiedCall, request
     service = service_for(call)
     body = form.model_dump(exclude_unset=True)
     ui_mode = await realtime.wants_ui_mode(call.container, call.user, body)
+    if ui_mode and (thread := await ui_messages(call.session, call.user, body)) is not None:
+        body["messages"] = thread  # the stored conversation, not what the client sent
     model, payload = await service.prepare_chat(call.user, body)
     items = await rag.resolve_items(call.session, call.container, call.user, body.get("files"))
     recorder = await ChatRecorder.open(

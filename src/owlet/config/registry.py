@@ -50,6 +50,7 @@ DEFAULTS: dict[str, Callable[[Settings], Any]] = {
     "ui.default_models": lambda s: s.default_models or None,
     "ui.default_pinned_models": lambda s: s.default_pinned_models or None,
     "ui.model_order_list": lambda s: list(s.model_order_list),
+    "ui.banners": lambda s: list(s.webui_banners),
     "models.default_metadata": lambda s: dict(s.default_model_metadata),
     "models.default_params": lambda s: dict(s.default_model_params),
     "task.model.default": lambda s: s.task_model,

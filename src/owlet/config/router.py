@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter
 from pydantic import BaseModel, Field, StringConstraints
 
 from owlet.core.validation import Form, JsonObject
-from owlet.deps import AdminUser, ConfigDep, SessionDep
+from owlet.deps import AdminUser, ConfigDep, SessionDep, VerifiedUser
 
 router = APIRouter(prefix="/api/v1/configs", tags=["configs"])
 
@@ -76,3 +76,31 @@ async def update_models_config(
             values[key] = _EMPTY.get(field_name) if value is None else value
     await config.stage(session, values)
     return _models_config({**config.snapshot(), **values})
+
+
+class BannerModel(BaseModel):
+    id: Annotated[str, StringConstraints(min_length=1, max_length=256)]
+    type: Literal["info", "success", "warning", "error"] = "info"
+    title: Annotated[str, StringConstraints(max_length=1_000)] | None = None
+    content: Annotated[str, StringConstraints(max_length=10_000)] = ""
+    dismissible: bool = True
+    timestamp: int = 0
+
+
+class BannersForm(Form):
+    banners: list[BannerModel] = Field(default_factory=list, max_length=100)
+
+
+@router.get("/banners", response_model=list[BannerModel])
+async def banners(_user: VerifiedUser, config: ConfigDep) -> list[dict[str, Any]]:
+    """The banners the web client shows at the top (`WEBUI_BANNERS`, then admin-edited)."""
+    return list(config.get("ui.banners") or [])
+
+
+@router.post("/banners", response_model=list[BannerModel])
+async def update_banners(
+    form: BannersForm, _admin: AdminUser, config: ConfigDep, session: SessionDep
+) -> list[dict[str, Any]]:
+    values = [banner.model_dump() for banner in form.banners]
+    await config.stage(session, {"ui.banners": values})
+    return values

@@ -164,7 +164,9 @@ async def get_model(id: ModelIdQuery, user: VerifiedUser, service: Service) -> M
     responses={200: {"content": {"image/png": {}}}, 302: {"description": "Redirect"}},
 )
 async def model_image(id: ModelIdQuery, user: VerifiedUser, service: Service) -> Response:
-    record = await service.require_readable(user, id)
+    record = await service.picture_record(user, id)
+    if record is None:
+        return default_picture()
     url = str((record.meta or {}).get("profile_image_url") or "")
     if url.startswith(("http://", "https://", "/static/")):
         return RedirectResponse(url, status_code=302)

@@ -18,6 +18,7 @@ from owlet.core.clock import now
 from owlet.errors import BadRequest, Conflict, Forbidden, Messages, NotFound
 from owlet.models import repository
 from owlet.models.records_cache import RESOURCE
+from owlet.models.registry import ModelRegistry
 from owlet.models.schemas import (
     ModelAccessForm,
     ModelAccessResponse,
@@ -156,6 +157,16 @@ class ModelService:
         if not await self._can(await principal_for(self.session, user), record, "read"):
             raise Forbidden(Messages.ACCESS_PROHIBITED)
         return record
+
+    async def picture_record(self, user: User, model_id: str) -> Model | None:
+        """The record whose picture to show; None for a model without one that the caller
+        sees in `/api/models` (a base model: the default picture)."""
+        if await repository.get(self.session, model_id) is not None:
+            return await self.require_readable(user, model_id)
+        visible = await ModelRegistry(self.session, self.container, self.config).visible(user)
+        if not any(entry.get("id") == model_id for entry in visible):
+            raise NotFound(Messages.NOT_FOUND)
+        return None
 
     async def get(self, user: User, model_id: str) -> ModelAccessResponse:
         record = await self.require_readable(user, model_id)

@@ -12,7 +12,7 @@ from owlet.auth.credentials import authenticate
 from owlet.deps import ConfigDep, ContainerDep, SessionDep
 from owlet.errors import AppError, ServiceUnavailable
 from owlet.users import repository as users
-from owlet.web.service import public_config
+from owlet.web.service import public_config, release_notes
 
 router = APIRouter(tags=["web"])
 
@@ -46,6 +46,12 @@ async def ready(container: ContainerDep) -> dict[str, bool]:
 @router.get("/api/version")
 async def version(container: ContainerDep) -> dict[str, str]:
     return {"version": __version__, "deployment_id": container.settings.deployment_id}
+
+
+@router.get("/api/changelog")
+async def changelog() -> dict[str, Any]:
+    """owlet's release notes in Open WebUI's shape (the web client shows them)."""
+    return release_notes()
 
 
 @router.get("/api/config")

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import functools
+import re
+from importlib import resources
 from typing import Any
 
 from owlet import __version__
@@ -105,3 +108,28 @@ def _signed_in_features(config: ConfigStore) -> dict[str, Any]:
         "enable_onedrive_integration": False,
         "enable_memories": False,
     }
+
+
+@functools.cache
+def release_notes(count: int = 5) -> dict[str, Any]:
+    """The newest `count` releases of CHANGELOG.md: `{version: {date, <section>: [{title,
+    content, raw}]}}`, the shape `/api/changelog` has in Open WebUI."""
+    text = resources.files("owlet.web").joinpath("CHANGELOG.md").read_text(encoding="utf-8")
+    notes: dict[str, Any] = {}
+    release: dict[str, Any] | None = None
+    section: list[dict[str, str]] | None = None
+    for line in text.splitlines():
+        heading = re.match(r"^## \[([^\]]+)\](?: - (\S+))?", line)
+        if heading:
+            if len(notes) == count:
+                break
+            release = notes.setdefault(heading.group(1), {"date": heading.group(2) or ""})
+            section = None
+        elif line.startswith("### ") and release is not None:
+            section = release.setdefault(line[4:].strip().lower(), [])
+        elif line.startswith("- ") and section is not None:
+            raw = line[2:].strip()
+            bold = re.match(r"^\*\*(.+?)\*\*:?\s*(.*)$", raw)
+            title, content = (bold.group(1), bold.group(2)) if bold else ("", raw)
+            section.append({"title": title, "content": content, "raw": raw})
+    return notes

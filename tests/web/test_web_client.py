@@ -1,0 +1,74 @@
+"""The Open WebUI 0.12.4 web client, served by owlet, used by a person in Chromium."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from tests.fakes.upstream import FakeUpstream
+from tests.gateway import as_env, gateway_settings, owlet_process
+from tests.support import PASSWORD, Backend
+from tests.web.browser import BUILD, journey, require_browser
+
+TOKENS = ["Light", "houses", " guide", " ships", " home", "."]
+ANSWER = "".join(TOKENS)
+
+
+@pytest.fixture
+def web(backend: Backend, clean_db: object, tmp_path: Path) -> Iterator[tuple[str, FakeUpstream]]:
+    require_browser()
+    with FakeUpstream(models=["fake-gpt"], tokens=TOKENS, token_delay=0.05) as up:
+        settings = gateway_settings(up, up)
+        env = {**as_env(settings), "ENABLE_OLLAMA_API": "false", "ENABLE_FRONTEND": "true",
+               "FRONTEND_BUILD_DIR": str(BUILD)}  # fmt: skip
+        with owlet_process(backend, tmp_path / "data", env) as base:
+            yield base, up
+
+
+async def test_first_visit_signup_chat_and_reload(
+    web: tuple[str, FakeUpstream], tmp_path: Path
+) -> None:
+    base, up = web
+    async with journey(tmp_path / "screenshots") as trip:
+        page = trip.page
+        await page.goto(base + "/")
+        await page.get_by_role("button", name="Get started").click()  # the first-run splash
+        await page.get_by_placeholder("Enter Your Full Name").fill("Ada Admin")
+        await trip.shot("onboarding")
+        await page.get_by_placeholder("Enter Your Email").fill("ada@example.com")
+        await page.get_by_placeholder("Enter Your Password").fill(PASSWORD)
+        await page.get_by_role("button", name="Create Admin Account").click()
+        await page.get_by_role("button", name="Okay, Let's Go!").click()  # release notes
+        box = page.locator("#chat-input")
+        await box.wait_for()
+        await trip.shot("signed-in")
+        assert "fake-gpt" in await page.locator("body").inner_text()  # the chosen model
+        await box.click()
+        await page.keyboard.type("Tell me about lighthouses.")
+        await page.keyboard.press("Enter")
+        reply = page.get_by_text(ANSWER, exact=True)
+        await reply.first.wait_for(timeout=20_000)  # streamed in over the socket
+        await page.wait_for_url("**/c/*")
+        chat_id = page.url.rsplit("/", 1)[1]
+        await page.get_by_text(ANSWER).nth(1).wait_for(timeout=20_000)  # the title, too
+        await trip.shot("answered")
+        await page.reload()
+        await page.get_by_text("Tell me about lighthouses.").wait_for()
+        await page.get_by_text(ANSWER, exact=True).first.wait_for()
+        await trip.shot("reloaded")
+        trip.clean()
+    # The server saw the question and saved the exchange under the generated title.
+    asked = [r for r in up.requests_to("/v1/chat/completions")
+             if "Tell me about lighthouses." in str(r.json)]  # fmt: skip
+    assert asked
+    async with httpx.AsyncClient(base_url=base) as http:
+        account = {"email": "ada@example.com", "password": PASSWORD}
+        token = (await http.post("/api/v1/auths/signin", json=account)).json()["token"]
+        headers = {"Authorization": f"Bearer {token}"}
+        chat = (await http.get(f"/api/v1/chats/{chat_id}", headers=headers)).json()
+    assert chat["title"] == ANSWER
+    contents = [m["content"] for m in chat["chat"]["history"]["messages"].values()]
+    assert sorted(contents) == sorted(["Tell me about lighthouses.", ANSWER])
