@@ -11,7 +11,7 @@ import pytest
 from tests.fakes.upstream import FakeUpstream
 from tests.gateway import as_env, gateway_settings, owlet_process
 from tests.support import PASSWORD, Backend
-from tests.web.browser import BUILD, journey, require_browser
+from tests.web.browser import BUILD, Journey, journey, require_browser
 
 TOKENS = ["Light", "houses", " guide", " ships", " home", "."]
 ANSWER = "".join(TOKENS)
@@ -28,27 +28,36 @@ def web(backend: Backend, clean_db: object, tmp_path: Path) -> Iterator[tuple[st
             yield base, up
 
 
+async def create_admin(trip: Journey, base: str) -> None:
+    """The first visit: the splash, the admin's account, the release notes."""
+    page = trip.page
+    await page.goto(base + "/")
+    await page.get_by_role("button", name="Get started").click()  # the first-run splash
+    await page.get_by_placeholder("Enter Your Full Name").fill("Ada Admin")
+    await trip.shot("onboarding")
+    await page.get_by_placeholder("Enter Your Email").fill("ada@example.com")
+    await page.get_by_placeholder("Enter Your Password").fill(PASSWORD)
+    await page.get_by_role("button", name="Create Admin Account").click()
+    await page.get_by_role("button", name="Okay, Let's Go!").click()  # release notes
+    await page.locator("#chat-input").wait_for()
+
+
+async def send(trip: Journey, text: str) -> None:
+    await trip.page.locator("#chat-input").click()
+    await trip.page.keyboard.type(text)
+    await trip.page.keyboard.press("Enter")
+
+
 async def test_first_visit_signup_chat_and_reload(
     web: tuple[str, FakeUpstream], tmp_path: Path
 ) -> None:
     base, up = web
     async with journey(tmp_path / "screenshots") as trip:
         page = trip.page
-        await page.goto(base + "/")
-        await page.get_by_role("button", name="Get started").click()  # the first-run splash
-        await page.get_by_placeholder("Enter Your Full Name").fill("Ada Admin")
-        await trip.shot("onboarding")
-        await page.get_by_placeholder("Enter Your Email").fill("ada@example.com")
-        await page.get_by_placeholder("Enter Your Password").fill(PASSWORD)
-        await page.get_by_role("button", name="Create Admin Account").click()
-        await page.get_by_role("button", name="Okay, Let's Go!").click()  # release notes
-        box = page.locator("#chat-input")
-        await box.wait_for()
+        await create_admin(trip, base)
         await trip.shot("signed-in")
         assert "fake-gpt" in await page.locator("body").inner_text()  # the chosen model
-        await box.click()
-        await page.keyboard.type("Tell me about lighthouses.")
-        await page.keyboard.press("Enter")
+        await send(trip, "Tell me about lighthouses.")
         reply = page.get_by_text(ANSWER, exact=True)
         await reply.first.wait_for(timeout=20_000)  # streamed in over the socket
         await page.wait_for_url("**/c/*")
@@ -72,3 +81,43 @@ async def test_first_visit_signup_chat_and_reload(
     assert chat["title"] == ANSWER
     contents = [m["content"] for m in chat["chat"]["history"]["messages"].values()]
     assert sorted(contents) == sorted(["Tell me about lighthouses.", ANSWER])
+
+
+async def test_a_stopped_answer_stays_stopped(
+    web: tuple[str, FakeUpstream], tmp_path: Path
+) -> None:
+    base, up = web
+    up.tokens, up.token_delay = [f" w{n}" for n in range(300)], 0.1  # 30 s of answer
+    async with journey(tmp_path / "screenshots") as trip:
+        page = trip.page
+        await create_admin(trip, base)
+        await send(trip, "Tell me a long story.")
+        await page.get_by_text("w5", exact=False).first.wait_for(timeout=20_000)
+        await page.get_by_role("button", name="Stop").click()
+        await page.get_by_role("button", name="Stop").wait_for(state="detached")
+        await trip.shot("stopped")
+        kept = await page.get_by_text(" w0", exact=False).first.inner_text()
+        await page.reload()
+        await page.get_by_text("Tell me a long story.").wait_for()
+        after = await page.get_by_text(" w0", exact=False).first.inner_text()
+        await trip.shot("reloaded")
+        assert "w5" in after and "w299" not in after  # the partial answer, saved
+        assert after.strip().startswith(kept.strip()[:20])
+        trip.clean()
+
+
+async def test_sign_out_and_in_again(web: tuple[str, FakeUpstream], tmp_path: Path) -> None:
+    base, _up = web
+    async with journey(tmp_path / "screenshots") as trip:
+        page = trip.page
+        await create_admin(trip, base)
+        await page.get_by_role("button", name="User menu").click()
+        await page.get_by_text("Sign Out").click()
+        await page.wait_for_url("**/auth**")
+        await trip.shot("signed-out")
+        await page.get_by_placeholder("Enter Your Email").fill("ada@example.com")
+        await page.get_by_placeholder("Enter Your Password").fill(PASSWORD)
+        await page.get_by_role("button", name="Sign in").click()
+        await page.locator("#chat-input").wait_for()
+        await trip.shot("signed-in-again")
+        trip.clean()
