@@ -78,3 +78,32 @@ async def test_filters_pipes_and_the_local_model(local_site: Site) -> None:
     for model in ("fake-gpt", "fake-llama:latest"):
         heard, saved = await answer(local_site, ada, model)
         assert heard == saved == "".join(TOKENS).upper(), model
+
+
+async def test_rag_in_ui_mode(site: Site) -> None:
+    ada = await site.account("Ada")
+    made = await site.http.post(
+        "/api/v1/files/", headers=site.auth(ada), params={"process_in_background": "false"},
+        files={"file": ("everest.txt", b"Mount Everest is 8,849 metres tall.", "text/plain")},
+    )  # fmt: skip
+    assert made.status_code == 200, made.text
+    file_id = made.json()["id"]
+    socket, events = await site.socket(ada["token"])
+    try:
+        chat_id = await site.new_chat(ada, "fake-gpt")
+        reply, answer_id = await site.ask(ada, socket.get_sid(), chat_id, "fake-gpt",
+                                          question="How tall is Everest?",
+                                          files=[{"type": "file", "id": file_id}])  # fmt: skip
+        assert reply.status_code == 200, reply.text
+        await until_done(events)
+        kinds = [e["data"]["type"] for e in events]
+        assert kinds.index("status") < kinds.index("chat:completion")
+        first = payload_of(events[kinds.index("chat:completion")])
+        assert first["sources"][0]["source"]["id"] == file_id  # sources before the text
+        prompts = [str(r.json) for r in site.up.requests if "How tall is Everest?" in str(r.json)]
+        assert any("Mount Everest is 8,849 metres tall." in p for p in prompts)
+        saved = await site.http.get(f"/api/v1/chats/{chat_id}", headers=site.auth(ada))
+        message = saved.json()["chat"]["history"]["messages"][answer_id]
+        assert message["sources"][0]["source"]["id"] == file_id
+    finally:
+        await socket.disconnect()
