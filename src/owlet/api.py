@@ -26,6 +26,7 @@ from owlet.realtime.router import usage_router
 from owlet.retrieval.router import router as retrieval
 from owlet.tasks.router import router as task_completions
 from owlet.users.router import router as users
+from owlet.web.assets_router import router as web_assets
 from owlet.web.empty_lists import router as empty_lists
 from owlet.web.router import router as web
 
@@ -49,6 +50,7 @@ router.include_router(knowledge)
 router.include_router(retrieval)
 router.include_router(functions)
 router.include_router(empty_lists)
+router.include_router(web_assets)
 router.include_router(configs)
 router.include_router(evaluations)
 router.include_router(tasks)

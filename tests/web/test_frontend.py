@@ -101,3 +101,29 @@ async def test_a_base_models_picture(make_client: MakeClient) -> None:
             assert picture.status_code == 200
             assert picture.headers["content-type"] == "image/png"
             assert picture.content[:4] == b"\x89PNG"
+
+
+async def test_manifest_opensearch_and_cache(make_client: MakeClient, tmp_path: Path) -> None:
+    async with make_client(webui_name="Owl & Co", webui_url="https://owl.example") as client:
+        manifest = (await client.get("/manifest.json")).json()
+        assert manifest["name"] == "Owl & Co" and manifest["start_url"] == "/"
+        assert {i["purpose"] for i in manifest["icons"]} == {"any", "maskable"}
+        search = await client.get("/opensearch.xml")
+        assert search.headers["content-type"].startswith("application/xml")
+        assert "<ShortName>Owl &amp; Co</ShortName>" in search.text
+        assert 'template="https://owl.example/?q={searchTerms}"' in search.text
+        cache = tmp_path / "data" / "cache"
+        (cache / "image").mkdir(parents=True)
+        (cache / "image" / "a.png").write_bytes(b"\x89PNG")
+        (cache / "notes.html").write_text("<script>alert(1)</script>")
+        assert (await client.get("/cache/image/a.png")).status_code == 401  # verified only
+        ada = await signup(client, "Ada")
+        headers = bearer(ada["token"])
+        image = await client.get("/cache/image/a.png", headers=headers)
+        assert image.status_code == 200 and image.headers["content-type"] == "image/png"
+        assert image.headers["x-content-type-options"] == "nosniff"
+        page = await client.get("/cache/notes.html", headers=headers)
+        assert page.headers["content-disposition"].startswith("attachment")
+        for bad in ("/cache/../webui.db", "/cache/%2e%2e/.webui_secret_key", "/cache/nope.png"):
+            gone = await client.get(bad, headers=headers)
+            assert gone.status_code == 404, bad
