@@ -72,7 +72,7 @@ async def authenticate(
         identity = await _from_api_key(request, session, container, config, credential)
     else:
         identity = await _from_jwt(session, container, credential)
-    if _touch(identity.user):
+    if touch(identity.user):
         container.credentials.forget_user(identity.user.id)
     # End the credential check's transaction (and write a touched `last_active_at`) now, so a
     # route that next waits on an upstream holds no database connection or lock meanwhile.
@@ -138,7 +138,7 @@ async def _from_api_key(
     return Identity(user=user, credential=key, via_api_key=True)
 
 
-def _touch(user: User) -> bool:
+def touch(user: User) -> bool:
     """Keep `last_active_at` fresh without writing on every request; True when it wrote."""
     stamp = now()
     if stamp - (user.last_active_at or 0) >= LAST_ACTIVE_WRITE_INTERVAL:

@@ -8,18 +8,15 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from owlet.auth.credentials import identity_from_jwt
+from owlet.auth.credentials import identity_from_jwt, touch
 from owlet.chats import activity
 from owlet.chats.service import ChatService
 from owlet.container import Container
-from owlet.core.clock import now
 from owlet.errors import AppError
 from owlet.realtime.hub import Realtime, user_room
 from owlet.tables import User
 
 log = logging.getLogger(__name__)
-
-HEARTBEAT_WRITE_INTERVAL = 60  # seconds between `last_active_at` writes per user
 
 
 def install(realtime: Realtime, container: Container) -> None:
@@ -57,9 +54,7 @@ def install(realtime: Realtime, container: Container) -> None:
             return
         async with container.sessionmaker() as session:
             user = await session.get(User, who["id"])
-            stamp = now()
-            if user is not None and stamp - (user.last_active_at or 0) >= HEARTBEAT_WRITE_INTERVAL:
-                user.last_active_at = stamp
+            if user is not None and touch(user):  # as often as a request would write it
                 await session.commit()
                 container.credentials.forget_user(user.id)
 

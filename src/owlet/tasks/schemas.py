@@ -10,14 +10,16 @@ from owlet.core.validation import Form
 
 
 class TaskConfig(BaseModel):
-    TASK_MODEL: str = ""
-    TASK_MODEL_EXTERNAL: str = ""
-    ENABLE_TITLE_GENERATION: bool = True
-    TITLE_GENERATION_PROMPT_TEMPLATE: str = ""
-    ENABLE_TAGS_GENERATION: bool = True
-    TAGS_GENERATION_PROMPT_TEMPLATE: str = ""
-    ENABLE_FOLLOW_UP_GENERATION: bool = True
-    FOLLOW_UP_GENERATION_PROMPT_TEMPLATE: str = ""
+    """Always filled from the stored config (whose first values come from Settings)."""
+
+    TASK_MODEL: str
+    TASK_MODEL_EXTERNAL: str
+    ENABLE_TITLE_GENERATION: bool
+    TITLE_GENERATION_PROMPT_TEMPLATE: str
+    ENABLE_TAGS_GENERATION: bool
+    TAGS_GENERATION_PROMPT_TEMPLATE: str
+    ENABLE_FOLLOW_UP_GENERATION: bool
+    FOLLOW_UP_GENERATION_PROMPT_TEMPLATE: str
 
 
 class TaskConfigForm(Form):
