@@ -45,6 +45,8 @@ ACCESS: dict[tuple[str, str], str] = {
     ("GET", "/api/v1/tools/list"): "verified",
     ("GET", "/api/v1/skills/"): "verified",
     ("GET", "/api/v1/skills/list"): "verified",
+    ("GET", "/api/v1/channels/"): "verified",
+    ("GET", "/api/v1/channels/list"): "verified",
     ("GET", "/api/v1/tasks/config"): "verified",
     ("POST", "/api/v1/tasks/config/update"): "admin",
     ("POST", "/api/v1/tasks/title/completions"): "verified",

@@ -82,7 +82,12 @@ async def test_the_small_routes_its_pages_read(make_client: MakeClient) -> None:
         bad = await client.post("/api/v1/configs/banners", headers=headers,
                                 json={"banners": [{"id": "x", "type": "purple"}]})  # fmt: skip
         assert bad.status_code == 422
-        for listing in ("/api/v1/tools/", "/api/v1/tools/list", "/api/v1/skills/"):
+        for listing in (
+            "/api/v1/tools/",
+            "/api/v1/tools/list",
+            "/api/v1/skills/",
+            "/api/v1/channels/",
+        ):
             assert (await client.get(listing, headers=headers)).json() == []
         unknown = await client.get("/api/v1/models/model/profile/image?id=nope", headers=headers)
         assert unknown.status_code == 404

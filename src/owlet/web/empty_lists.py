@@ -1,5 +1,5 @@
-"""Lists the web client reads for features owlet does not have yet: `/api/v1/tools/` and
-`/api/v1/skills/` (and their `/list`). Nothing of the kind can be made, so each is the
+"""Lists the web client reads for features owlet does not have yet: `/api/v1/tools/`,
+`/api/v1/skills/` and `/api/v1/channels/` (and their `/list`). Nothing of the kind can be made, so each is the
 truthful empty list; the tools issue replaces the tools part with the real domain."""
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ async def nothing_yet(_user: VerifiedUser) -> list[dict[str, Any]]:
     return []
 
 
-for feature in ("tools", "skills"):
+for feature in ("tools", "skills", "channels"):
     for path in ("/", "/list"):
         router.add_api_route(f"/api/v1/{feature}{path}", nothing_yet, methods=["GET"],
                              name=f"{feature}{path.replace('/', '_')}")  # fmt: skip
