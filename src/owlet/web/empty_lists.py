@@ -1,6 +1,6 @@
 """Lists the web client reads for features owlet does not have yet: `/api/v1/tools/`,
-`/api/v1/skills/` and `/api/v1/channels/` (and their `/list`). Nothing of the kind can be made, so each is the
-truthful empty list; the tools issue replaces the tools part with the real domain."""
+`/api/v1/skills/` and `/api/v1/channels/` (and their `/list`). Nothing of the kind can be
+made, so each is the truthful empty list; the tools issue replaces the tools part."""
 
 from __future__ import annotations
 
