@@ -64,6 +64,7 @@ ACCESS: dict[tuple[str, str], str] = {
     ("POST", "/api/v1/auths/update/password"): "any",
     ("POST", "/api/v1/auths/add"): "admin",
     ("GET", "/api/v1/auths/admin/details"): "any",
+    ("GET", "/api/v1/auths/mfa/status"): "any",
     ("GET", "/api/v1/auths/admin/config"): "admin",
     ("POST", "/api/v1/auths/admin/config"): "admin",
     ("POST", "/api/v1/auths/api_key"): "verified",

@@ -353,3 +353,19 @@ async def test_oversized_body_is_json_413(make_client: MakeClient) -> None:
             "/api/v1/auths/signin", content=chunks(), headers={"content-type": "application/json"}
         )
         assert streamed.status_code == 413 and "detail" in streamed.json()
+
+
+async def test_no_second_factor_is_shown_or_accepted(client: httpx.AsyncClient) -> None:
+    """owlet has no multi-factor sign-in: the web client sees it off and cannot turn it on."""
+    admin = await signup(client, "Ada")
+    headers = bearer(admin["token"])
+    status = await client.get("/api/v1/auths/mfa/status", headers=headers)
+    assert status.json() == {"enabled": False, "required": False, "recovery_codes_remaining": 0}
+    config = (await client.get("/api/v1/auths/admin/config", headers=headers)).json()
+    assert config["ENABLE_MFA"] is False and config["MFA_ALLOW_OAUTH_BYPASS"] is False
+    turned_on = await client.post(
+        "/api/v1/auths/admin/config", headers=headers, json={**config, "ENABLE_MFA": True}
+    )
+    assert turned_on.status_code == 422
+    after = (await client.get("/api/v1/auths/admin/config", headers=headers)).json()
+    assert after == config

@@ -14,6 +14,7 @@ from owlet.auth.schemas import (
     AdminConfig,
     AdminDetailsResponse,
     ApiKeyResponse,
+    MfaStatusResponse,
     ProfileResponse,
     SessionUserInfoResponse,
     SessionUserResponse,
@@ -180,6 +181,11 @@ async def add_user(form: AddUserForm, _admin: AdminUser, service: Service) -> Ad
         role=user.role,
         profile_image_url=user.profile_image_url,
     )
+
+
+@router.get("/mfa/status", response_model=MfaStatusResponse)
+async def mfa_status(_user: CurrentUser) -> MfaStatusResponse:
+    return MfaStatusResponse()
 
 
 @router.get("/admin/details", response_model=AdminDetailsResponse)

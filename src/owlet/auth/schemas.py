@@ -101,9 +101,22 @@ class ApiKeyResponse(BaseModel):
     api_key: str
 
 
+class MfaStatusResponse(BaseModel):
+    """No account has a second factor: owlet has no multi-factor sign-in."""
+
+    enabled: bool = False
+    required: bool = False
+    recovery_codes_remaining: int = 0
+
+
 class AdminConfig(Form):
     """`/api/v1/auths/admin/config`: UPPER_CASE names mirror the env vars."""
 
+    # owlet has no multi-factor sign-in: the admin page shows these off, and turning them
+    # on is refused rather than silently ignored (docs/compatibility.md).
+    ENABLE_MFA: Literal[False] = False
+    MFA_ALLOW_OAUTH_BYPASS: Literal[False] = False
+    MFA_ALLOW_TRUSTED_HEADER_BYPASS: Literal[False] = False
     SHOW_ADMIN_DETAILS: bool
     ADMIN_EMAIL: str | None = None
     WEBUI_URL: str
