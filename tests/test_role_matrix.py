@@ -209,6 +209,7 @@ ACCESS: dict[tuple[str, str], str] = {
             ("POST", "/{knowledge_id}/update"),
             ("POST", "/{knowledge_id}/access/update"),
             ("GET", "/{knowledge_id}/files"),
+            ("GET", "/{knowledge_id}/files/pending"),
             ("POST", "/{knowledge_id}/file/add"),
             ("POST", "/{knowledge_id}/files/batch/add"),
             ("POST", "/{knowledge_id}/file/update"),

@@ -25,12 +25,17 @@ from owlet.files.extract import Unsupported, extract
 from owlet.files.storage import Storage
 from owlet.retrieval.embedders import EmbeddingError
 from owlet.retrieval.index import Retrieval, file_collection
-from owlet.tables import File
+from owlet.tables import File, Knowledge, KnowledgeFile
 
 log = logging.getLogger(__name__)
 
 PENDING, PROCESSING, COMPLETED, FAILED = "pending", "processing", "completed", "failed"
 TERMINAL = (COMPLETED, FAILED)
+
+
+def knowledge_target() -> Any:
+    """The knowledge base a file was uploaded for (`metadata.knowledge_id`), as a column."""
+    return File.meta["data"]["knowledge_id"].as_string()
 
 
 class FileProcessor:
@@ -107,11 +112,16 @@ class FileProcessor:
             row.updated_at = now()
             path, filename = self.storage.local_path(row.path), row.filename
             content_type = str(row.meta.get("content_type") or "")
+            target = (row.meta.get("data") or {}).get("knowledge_id")
+            kb_id = target if isinstance(target, str) and target else None
             await session.commit()
         try:
             text = await anyio.to_thread.run_sync(extract, path, filename, content_type)
             digest: str | None = hashlib.sha256(text.encode()).hexdigest()
             await self.index(file_id, filename, text, digest)
+            if kb_id is not None:  # it stays `processing` until it is in the knowledge base
+                await self.retrieval.store.delete(kb_id, "file_id", file_id)
+                await self.retrieval.copy(file_collection(file_id), kb_id, {})
             result: dict[str, Any] = {"status": COMPLETED, "content": text}
         except Unsupported as exc:
             result, digest = {"status": FAILED, "error": str(exc)}, None
@@ -119,6 +129,8 @@ class FileProcessor:
             result, digest = {"status": FAILED, "error": str(exc)}, None
         except OSError as exc:
             result, digest = {"status": FAILED, "error": f"The file could not be read: {exc}"}, None
+        except ValueError as exc:  # e.g. the knowledge base holds another model's vectors
+            result, digest = {"status": FAILED, "error": str(exc)}, None
         except Exception:  # never leave a file `processing` for good
             log.exception("processing file %s failed", file_id)
             result, digest = {"status": FAILED, "error": "Processing failed unexpectedly."}, None
@@ -130,4 +142,15 @@ class FileProcessor:
             row.data = {**data, **result}
             row.hash = digest
             row.updated_at = now()
+            if kb_id is not None and result["status"] == COMPLETED:
+                await self._link(session, row, kb_id)
             await session.commit()
+
+    async def _link(self, session: Any, row: File, kb_id: str) -> None:
+        """The knowledge link of a file uploaded for it, unless the base is gone or has it."""
+        if await session.get(Knowledge, kb_id) is None:
+            await self.retrieval.store.delete(kb_id, "file_id", row.id)
+            return
+        if await session.get(KnowledgeFile, (kb_id, row.id)) is None:
+            session.add(KnowledgeFile(knowledge_id=kb_id, file_id=row.id,
+                                      user_id=row.user_id, created_at=now()))  # fmt: skip

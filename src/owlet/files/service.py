@@ -21,6 +21,7 @@ from owlet.core.validation import check_json
 from owlet.errors import BadRequest, Messages, NotFound, PayloadTooLarge
 from owlet.files.processing import PENDING
 from owlet.files.storage import TooLarge
+from owlet.knowledge.service import KnowledgeService
 from owlet.retrieval.embedders import EmbeddingError
 from owlet.retrieval.index import file_collection
 from owlet.tables import File, KnowledgeFile, User
@@ -90,6 +91,11 @@ class FileService:
         process: bool,
         background: bool,
     ) -> dict[str, Any]:
+        target = metadata.get("knowledge_id")
+        if target is not None:  # linked once processed: the caller must be able to add to it
+            if not isinstance(target, str):
+                raise BadRequest("[ERROR: Invalid metadata format]")
+            await KnowledgeService(self.session, self.container, self.config).writable(user, target)
         filename = (PurePath(upload.filename or "file").name or "file")[:255]
         extension = PurePath(filename).suffix.lower().lstrip(".")
         allowed = self.config.get("rag.file.allowed_extensions") or []

@@ -99,6 +99,13 @@ async def knowledge_files(
     }
 
 
+@router.get("/{knowledge_id}/files/pending")
+async def pending_files(knowledge_id: Identifier, user: VerifiedUser, service: Service) -> Any:
+    """Files of the knowledge base still being processed, which the page polls for."""
+    kb = await service.readable(user, knowledge_id)
+    return [present_file(f, content=False) for f in await service.pending_files(kb.id)]
+
+
 @router.post("/{knowledge_id}/file/add")
 async def add_file(
     knowledge_id: Identifier, form: FileIdForm, user: VerifiedUser, service: Service

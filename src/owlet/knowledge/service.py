@@ -21,7 +21,7 @@ from owlet.config.store import ConfigStore
 from owlet.container import Container
 from owlet.core.clock import new_id, now
 from owlet.errors import BadRequest, Forbidden, Messages, NotFound
-from owlet.files.processing import COMPLETED
+from owlet.files.processing import COMPLETED, PENDING, PROCESSING, knowledge_target
 from owlet.retrieval.index import file_collection
 from owlet.tables import File, Knowledge, KnowledgeFile, User
 from owlet.users import permissions as user_permissions
@@ -103,6 +103,16 @@ class KnowledgeService:
             .join(KnowledgeFile, KnowledgeFile.file_id == File.id)
             .where(KnowledgeFile.knowledge_id == kb_id)
             .order_by(KnowledgeFile.created_at, File.id)
+        )
+        return (await self.session.scalars(stmt)).all()
+
+    async def pending_files(self, kb_id: str) -> Sequence[File]:
+        """Files uploaded for this knowledge base (`metadata.knowledge_id`) not yet linked."""
+        status = File.data["status"].as_string()
+        stmt = (
+            select(File)
+            .where(knowledge_target() == kb_id, status.in_((PENDING, PROCESSING)))
+            .order_by(File.created_at, File.id)
         )
         return (await self.session.scalars(stmt)).all()
 
