@@ -21,9 +21,7 @@ def gw(openai_up: FakeUpstream, ollama_up: FakeUpstream) -> dict[str, object]:
     return gateway_settings(openai_up, ollama_up)
 
 
-async def upload_for(
-    client: httpx.AsyncClient, token: str, metadata: object
-) -> httpx.Response:
+async def upload_for(client: httpx.AsyncClient, token: str, metadata: object) -> httpx.Response:
     return await client.post(
         "/api/v1/files/",
         headers=bearer(token),
