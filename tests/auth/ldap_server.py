@@ -106,6 +106,14 @@ class LdapServer:
             ok = conn.modify(f"cn={group},{GROUPS}", {"member": [(MODIFY_ADD, [member_dn])]})
             assert ok, conn.result
 
+    def user_searches(self) -> list[str]:
+        """The filters of the searches under ou=people slapd has logged, oldest first."""
+        found = []
+        for line in self.log_path.read_text(errors="replace").splitlines():
+            if f'SRCH base="{PEOPLE}"' in line and 'filter="' in line:
+                found.append(line.split('filter="', 1)[1].rsplit('"', 1)[0])
+        return found
+
     def binds_as(self, dn: str) -> int:
         """How many BIND operations for `dn` slapd has logged so far."""
         text = self.log_path.read_text(errors="replace").lower()
@@ -128,7 +136,9 @@ def _wait_for_port(proc: subprocess.Popen[bytes], port: int, log_path: Path) -> 
     deadline = time.monotonic() + 20
     while time.monotonic() < deadline:
         if proc.poll() is not None:
-            raise RuntimeError(f"slapd exited with {proc.returncode}: {log_path.read_text()[-2000:]}")
+            raise RuntimeError(
+                f"slapd exited with {proc.returncode}: {log_path.read_text()[-2000:]}"
+            )
         try:
             with socket.create_connection(("127.0.0.1", port), timeout=0.2):
                 return

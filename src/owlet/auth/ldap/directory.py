@@ -8,6 +8,7 @@ never sees an ldap3 exception.
 from __future__ import annotations
 
 import logging
+import math
 import ssl
 from dataclasses import dataclass, field
 
@@ -111,6 +112,8 @@ def authenticate(config: DirectoryConfig, username: str, password: str) -> Direc
         raise DirectoryError("refused an empty or NUL-bearing password before any bind")
     try:
         return _authenticate(config, username, password)
+    except DirectoryError:
+        raise
     except LDAPCommunicationError as exc:
         raise DirectoryUnreachable(f"{type(exc).__name__}: {exc}") from exc
     except LDAPException as exc:
@@ -129,7 +132,8 @@ def _authenticate(config: DirectoryConfig, username: str, password: str) -> Dire
         password=config.app_password or None,
         authentication=SIMPLE if config.app_dn else ANONYMOUS,
         auto_bind=False,
-        receive_timeout=config.timeout,
+        # ldap3 packs this into SO_RCVTIMEO as whole seconds: a float breaks `open()`.
+        receive_timeout=max(1, math.ceil(config.timeout)),
         read_only=True,
         raise_exceptions=False,
     )
