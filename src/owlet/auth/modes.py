@@ -55,10 +55,10 @@ async def trusted_header_signin(service: AuthService, headers: Headers) -> User:
         raise BadRequest(Messages.INVALID_EMAIL_FORMAT)
     user = await users.get_by_email(service.session, email)
     if user is None:
-        name = email
+        sent = ""
         if settings.webui_auth_trusted_name_header:
-            sent = headers.get(settings.webui_auth_trusted_name_header)
-            name = unquote(sent).strip()[:255] if sent and unquote(sent).strip() else email
+            sent = unquote(headers.get(settings.webui_auth_trusted_name_header) or "").strip()
+        name = sent[:255] or email
         # The proxy vouches for the person: sign-up settings do not apply (Open WebUI 0.8+).
         user = await service.create_user(
             name=name,

@@ -24,6 +24,18 @@ from owlet.users import repository as users
 
 log = logging.getLogger(__name__)
 
+# Directory calls get their own threads: a dead server holds each for up to LDAP_TIMEOUT,
+# and must not starve the shared pool other blocking work (hashing, parsing) runs in.
+LDAP_THREADS = 16
+_limiter: anyio.CapacityLimiter | None = None
+
+
+def _threads() -> anyio.CapacityLimiter:
+    global _limiter
+    if _limiter is None:
+        _limiter = anyio.CapacityLimiter(LDAP_THREADS)
+    return _limiter
+
 
 def unusable_password(password: str) -> bool:
     """Empty, blank or NUL-bearing: refused before any bind (GHSA-2r4p-jpmg-48f4)."""
@@ -106,7 +118,7 @@ class LdapService:
         config = self.directory_config()
         try:
             return await anyio.to_thread.run_sync(
-                directory.authenticate, config, username, password
+                directory.authenticate, config, username, password, limiter=_threads()
             )
         except directory.DirectoryUnreachable as exc:
             log.warning("LDAP: %s:%s unreachable: %s", config.host, config.port, exc.reason)
