@@ -45,12 +45,22 @@ def _run_migrations(settings: Settings) -> None:
         raise SystemExit(f"owlet: {exc}") from None
 
 
+def _check_auth_mode(settings: Settings) -> None:
+    from owlet.auth.modes import SingleUserModeError, preflight
+
+    try:
+        asyncio.run(preflight(settings))
+    except SingleUserModeError as exc:
+        raise SystemExit(f"owlet: {exc}") from None
+
+
 def cmd_serve(args: argparse.Namespace) -> int:
     import uvicorn
 
     settings = _settings()
     if settings.enable_db_migrations:
         _run_migrations(settings)
+    _check_auth_mode(settings)
     host = args.host or settings.host
     port = args.port or settings.port
     workers = args.workers or settings.uvicorn_workers

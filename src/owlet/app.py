@@ -13,6 +13,7 @@ from starlette.types import Receive, Scope, Send
 
 from owlet import __version__
 from owlet.api import router
+from owlet.auth.modes import check_single_user_mode
 from owlet.auth.service import ensure_initial_admin
 from owlet.container import Container
 from owlet.core.middleware import BodyLimitMiddleware, RequestContextMiddleware
@@ -31,6 +32,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         container = await Container.start(settings)
         try:
+            await check_single_user_mode(container)
             await ensure_initial_admin(container)
         except BaseException:
             await container.close()

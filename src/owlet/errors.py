@@ -32,6 +32,19 @@ class Messages:
         "The email or password provided is incorrect. "
         "Please check for typos and try logging in again."
     )
+    LDAP_DISABLED = "LDAP authentication is not enabled"
+    LDAP_FAILED = "LDAP authentication failed."
+    LDAP_UNREACHABLE = "The LDAP server could not be reached. Please try again later."
+    INVALID_TRUSTED_HEADER = (
+        "Your provider has not provided a trusted header. "
+        "Please contact your administrator for assistance."
+    )
+    USER_MISMATCH = "User mismatch. Please sign in again."
+    EXISTING_USERS = (
+        "You can't turn off authentication because there are existing users. "
+        "If you want to disable WEBUI_AUTH, make sure your web interface doesn't have any "
+        "existing users and is a fresh installation."
+    )
     INCORRECT_PASSWORD = "The password provided is incorrect. Please check for typos and try again."
     EMAIL_TAKEN = (
         "Uh-oh! This email is already registered. "

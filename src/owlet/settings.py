@@ -76,6 +76,35 @@ class Settings(BaseSettings):
     webui_admin_name: str = "Admin"
     signin_rate_limit: int = 5
     signin_rate_window_seconds: int = 180
+    # WEBUI_AUTH=false: single-user mode (auth/modes.py); refused when other users exist
+    webui_auth: bool = True
+    # A trusted proxy names the user in these headers (auth/modes.py); empty: off
+    webui_auth_trusted_email_header: str = ""
+    webui_auth_trusted_name_header: str = ""
+    webui_auth_trusted_groups_header: str = ""
+    webui_auth_trusted_role_header: str = ""
+    # LDAP sign-in (auth/ldap/): first values of the admin config at /auths/admin/config/ldap
+    enable_ldap: bool = False
+    ldap_server_label: str = "LDAP Server"
+    ldap_server_host: str = "localhost"
+    ldap_server_port: int | None = Field(default=389, ge=1, le=65535)
+    ldap_attribute_for_mail: str = "mail"
+    ldap_attribute_for_username: str = "uid"
+    ldap_app_dn: str = ""
+    ldap_app_password: str = ""
+    ldap_search_base: str = ""
+    ldap_search_filters: str = Field(
+        default="", validation_alias=AliasChoices("LDAP_SEARCH_FILTERS", "LDAP_SEARCH_FILTER")
+    )
+    ldap_use_tls: bool = True
+    ldap_ca_cert_file: str = ""
+    ldap_validate_cert: bool = True
+    ldap_ciphers: str = "ALL"
+    enable_ldap_group_management: bool = False
+    enable_ldap_group_creation: bool = False
+    ldap_attribute_for_groups: str = "memberOf"
+    # owlet's own: seconds to connect to the directory and to wait for each of its replies
+    ldap_timeout: float = Field(default=5.0, gt=0, le=120)
 
     # Defaults for admin-editable config (persisted in the DB on first start)
     enable_persistent_config: bool = True

@@ -72,12 +72,23 @@ async def authenticate(
         identity = await _from_api_key(request, session, container, config, credential)
     else:
         identity = await _from_jwt(session, container, credential)
+        _check_trusted_email(request, container, identity.user)
     if touch(identity.user):
         container.credentials.forget_user(identity.user.id)
     # End the credential check's transaction (and write a touched `last_active_at`) now, so a
     # route that next waits on an upstream holds no database connection or lock meanwhile.
     await session.commit()
     return identity
+
+
+def _check_trusted_email(request: Request, container: Container, user: User) -> None:
+    """Behind a trusted proxy, a token must belong to the person the proxy names now."""
+    header = container.settings.webui_auth_trusted_email_header
+    if not header:
+        return
+    named = request.headers.get(header)
+    if named is not None and named.strip().lower() != user.email.lower():
+        raise Unauthorized(Messages.USER_MISMATCH)
 
 
 async def identity_from_jwt(session: AsyncSession, container: Container, token: str) -> Identity:

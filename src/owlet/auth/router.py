@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import time
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request, Response
 
+from owlet.auth import modes
 from owlet.auth.credentials import Identity, authenticate
 from owlet.auth.schemas import (
     AddUserForm,
@@ -27,6 +27,7 @@ from owlet.auth.schemas import (
     UpdateTimezoneForm,
 )
 from owlet.auth.service import AuthService
+from owlet.auth.session import session_response, set_token_cookie
 from owlet.deps import (
     AdminUser,
     ConfigDep,
@@ -37,7 +38,6 @@ from owlet.deps import (
     VerifiedUser,
 )
 from owlet.errors import AppError
-from owlet.tables import User
 from owlet.users.presenter import profile_image_route
 
 router = APIRouter(prefix="/api/v1/auths", tags=["auths"])
@@ -52,45 +52,13 @@ async def get_service(
 Service = Annotated[AuthService, Depends(get_service)]
 
 
-def _set_token_cookie(
-    response: Response, service: AuthService, token: str, expires_at: int | None
-) -> None:
-    """The cookie lives as long as its token (a session cookie if the token never expires)."""
-    settings = service.settings
-    response.set_cookie(
-        "token",
-        token,
-        httponly=True,
-        samesite=settings.webui_auth_cookie_same_site,
-        secure=settings.webui_auth_cookie_secure,
-        max_age=max(1, expires_at - int(time.time())) if expires_at else None,
-    )
-
-
-async def _session_response(
-    service: AuthService, user: User, response: Response
-) -> SessionUserResponse:
-    issued = service.issue_token(user)
-    _set_token_cookie(response, service, issued.token, issued.expires_at)
-    return SessionUserResponse(
-        token=issued.token,
-        expires_at=issued.expires_at,
-        id=user.id,
-        email=user.email,
-        name=user.name,
-        role=user.role,
-        profile_image_url=profile_image_route(user.id),
-        permissions=await service.permissions(user),
-    )
-
-
 @router.get("/", response_model=SessionUserInfoResponse)
 async def get_session_user(
     identity: CurrentIdentity, service: Service, response: Response
 ) -> SessionUserInfoResponse:
     user = identity.user
     if not identity.via_api_key:
-        _set_token_cookie(response, service, identity.credential, identity.expires_at)
+        set_token_cookie(response, service, identity.credential, identity.expires_at)
     return SessionUserInfoResponse(
         token=identity.credential,
         expires_at=identity.expires_at,
@@ -110,15 +78,22 @@ async def get_session_user(
 
 
 @router.post("/signin", response_model=SessionUserResponse)
-async def signin(form: SigninForm, service: Service, response: Response) -> SessionUserResponse:
-    user = await service.signin(form.email, form.password)
-    return await _session_response(service, user, response)
+async def signin(
+    form: SigninForm, request: Request, service: Service, response: Response
+) -> SessionUserResponse:
+    if service.settings.webui_auth_trusted_email_header:
+        user = await modes.trusted_header_signin(service, request.headers)
+    elif not service.settings.webui_auth:
+        user = await modes.single_user_signin(service)
+    else:
+        user = await service.signin(form.email, form.password)
+    return await session_response(service, user, response)
 
 
 @router.post("/signup", response_model=SessionUserResponse)
 async def signup(form: SignupForm, service: Service, response: Response) -> SessionUserResponse:
     user = await service.signup(form)
-    return await _session_response(service, user, response)
+    return await session_response(service, user, response)
 
 
 async def optional_identity(

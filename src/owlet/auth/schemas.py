@@ -12,8 +12,11 @@ from owlet.users.schemas import Role
 
 
 class SigninForm(Form):
-    email: EmailText
-    password: Password
+    """Empty values are allowed (and refused as wrong credentials, as in Open WebUI): the
+    web client posts `{"email": "", "password": ""}` in trusted-header and no-auth modes."""
+
+    email: str = Field(max_length=320)
+    password: str = Field(max_length=1024)
 
 
 class SignupForm(Form):

@@ -74,6 +74,8 @@ class AuthService:
 
     async def signup(self, form: SignupForm) -> User:
         if await users.any_exist(self.session):
+            if not self.settings.webui_auth:  # single-user mode: its one account exists
+                raise Forbidden(Messages.ACCESS_PROHIBITED)
             if not (
                 self.config.get("ui.enable_signup") and self.config.get("ui.enable_login_form")
             ):
@@ -207,6 +209,8 @@ class AuthService:
         await self.session.flush()
 
     async def update_password(self, user: User, form: UpdatePasswordForm) -> bool:
+        if self.settings.webui_auth_trusted_email_header:  # the proxy owns credentials
+            raise BadRequest(Messages.ACTION_PROHIBITED)
         self.container.credentials.forget_user(user.id)
         auth = await repository.get_auth(self.session, user.id)
         if auth is None or not await self.container.hasher.verify(form.password, auth.password):

@@ -31,6 +31,13 @@ async def list_all(session: AsyncSession) -> Sequence[Group]:
     return (await session.scalars(select(Group).order_by(Group.created_at, Group.id))).all()
 
 
+async def list_by_names(session: AsyncSession, names: Iterable[str]) -> Sequence[Group]:
+    wanted = list(names)
+    if not wanted:
+        return []
+    return (await session.scalars(select(Group).where(Group.name.in_(wanted)))).all()
+
+
 async def list_for_user(session: AsyncSession, user_id: str) -> Sequence[Group]:
     stmt = (
         select(Group)

@@ -32,6 +32,11 @@ async def count(session: AsyncSession) -> int:
     return int(await session.scalar(select(func.count()).select_from(User)) or 0)
 
 
+async def count_except_email(session: AsyncSession, email: str) -> int:
+    stmt = select(func.count()).select_from(User).where(User.email != email)
+    return int(await session.scalar(stmt) or 0)
+
+
 async def active_since(session: AsyncSession, stamp: int) -> int:
     """Users seen (a request or a socket heartbeat) at or after `stamp`."""
     stmt = select(func.count()).select_from(User).where(User.last_active_at >= stamp)

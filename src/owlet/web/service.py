@@ -17,11 +17,12 @@ def public_config(
     settings: Settings, config: ConfigStore, user: User | None, onboarding: bool
 ) -> dict[str, Any]:
     features: dict[str, Any] = {
-        "auth": True,
-        "auth_trusted_header": False,
+        "auth": settings.webui_auth,
+        "auth_trusted_header": bool(settings.webui_auth_trusted_email_header),
         "enable_signup_password_confirmation": False,
-        "enable_ldap": False,
-        "enable_signup": bool(config.get("ui.enable_signup")),
+        "enable_ldap": bool(config.get("ldap.enable")),
+        # Single-user mode has its one account: nobody signs up (Open WebUI forces it off).
+        "enable_signup": settings.webui_auth and bool(config.get("ui.enable_signup")),
         "enable_login_form": bool(config.get("ui.enable_login_form")),
         "enable_websocket": False,
     }
