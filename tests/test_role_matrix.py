@@ -258,6 +258,30 @@ ACCESS: dict[tuple[str, str], str] = {
     ("POST", "/api/v1/messages/count_tokens"): "verified",
     ("POST", "/api/message/count_tokens"): "verified",
     ("GET", "/api/v1/configs/models"): "admin",
+    **{
+        (method, "/api/v1/configs/" + name): "admin"
+        for name in ("connections", "code_execution")
+        for method in ("GET", "POST")
+    },
+    ("GET", "/api/v1/configs/export"): "admin",
+    ("POST", "/api/v1/configs/import"): "admin",
+    **{
+        (method, f"/api/v1/{feature}/config{suffix}"): "admin"
+        for feature in ("audio", "images")
+        for method, suffix in (("GET", ""), ("POST", "/update"))
+    },
+    ("GET", "/api/events"): "admin",
+    ("GET", "/api/events/webhooks"): "admin",
+    ("POST", "/api/events/webhooks"): "admin",
+    ("PUT", "/api/events/webhooks/{webhook_id}"): "admin",
+    ("DELETE", "/api/events/webhooks/{webhook_id}"): "admin",
+    ("GET", "/api/v1/evaluations/feedbacks/list"): "admin",
+    ("GET", "/api/v1/evaluations/leaderboard"): "admin",
+    ("GET", "/api/v1/models/all"): "admin",
+    ("GET", "/api/v1/pipelines/list"): "admin",
+    ("GET", "/api/v1/prompts/list"): "verified",
+    ("GET", "/api/v1/prompts/tags"): "verified",
+    ("GET", "/api/v1/notes/search"): "verified",
     ("POST", "/api/v1/configs/models"): "admin",
     ("GET", "/api/v1/evaluations/config"): "admin",
     ("POST", "/api/v1/evaluations/config"): "admin",

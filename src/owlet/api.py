@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
+from owlet.audio.router import router as audio
 from owlet.auth.ldap.router import router as ldap
 from owlet.auth.router import router as auths
 from owlet.chats.activity_router import router as chat_activity
@@ -15,13 +16,16 @@ from owlet.connections.config_router import router as connections
 from owlet.connections.ollama_router import router as ollama
 from owlet.connections.openai_router import router as openai
 from owlet.evaluations.router import router as evaluations
+from owlet.events.router import router as events
 from owlet.files.router import router as files
 from owlet.folders.router import router as folders
 from owlet.functions.router import router as functions
 from owlet.groups.router import router as groups
+from owlet.images.router import router as images
 from owlet.knowledge.router import router as knowledge
 from owlet.models.router import records as model_records
 from owlet.models.router import router as models
+from owlet.pipelines.router import router as pipelines
 from owlet.realtime.router import router as tasks
 from owlet.realtime.router import usage_router
 from owlet.retrieval.router import router as retrieval
@@ -55,6 +59,10 @@ router.include_router(empty_lists)
 router.include_router(web_assets)
 router.include_router(configs)
 router.include_router(evaluations)
+router.include_router(events)
+router.include_router(audio)
+router.include_router(images)
+router.include_router(pipelines)
 router.include_router(tasks)
 router.include_router(usage_router)
 router.include_router(task_completions)

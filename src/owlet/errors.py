@@ -73,6 +73,7 @@ class Messages:
     BUSY = "The server is busy right now; please retry shortly."
     INVALID_INPUT = "The request contains a value the server cannot store."
     TOKEN_REVOKED = "Invalid token"
+    INVALID_URL = "The URL you provided is invalid. Please double-check and try again."
     CONFLICT = "The request conflicts with the current state of the resource."
 
 

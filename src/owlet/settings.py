@@ -229,6 +229,10 @@ class Settings(BaseSettings):
     webui_banners: list[dict[str, Any]] = Field(default_factory=list)  # JSON list
     default_model_metadata: dict[str, Any] = Field(default_factory=dict)
     default_model_params: dict[str, Any] = Field(default_factory=dict)
+    # Stored for the admin "Connections" tab; owlet has neither (docs/compatibility.md)
+    enable_direct_connections: bool = False
+    enable_direct_integrations: bool = False
+    enable_base_models_cache: bool = False
     enable_evaluation_arena_models: bool = True
     evaluation_arena_models: list[dict[str, Any]] = Field(default_factory=list)
     pending_user_overlay_title: str = ""

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Callable
 from typing import Any
 
+from owlet.config.features import FIRST_VALUES
 from owlet.config.permissions import env_permissions
 from owlet.settings import Settings
 
@@ -104,7 +106,19 @@ DEFAULTS: dict[str, Callable[[Settings], Any]] = {
     "ldap.server.attribute_for_groups": lambda s: s.ldap_attribute_for_groups,
     "evaluation.arena.enable": lambda s: s.enable_evaluation_arena_models,
     "evaluation.arena.models": lambda s: list(s.evaluation_arena_models),
+    "direct.enable": lambda s: s.enable_direct_connections,
+    "direct.integrations.enable": lambda s: s.enable_direct_integrations,
+    "models.base_models_cache": lambda s: s.enable_base_models_cache,
+    "events.webhooks": lambda s: [],  # event webhooks (events/), not part of an export
 }
+
+
+def _constant(value: Any) -> Callable[[Settings], Any]:
+    return lambda _settings: copy.deepcopy(value)
+
+
+# Stored but not run by owlet: code execution, audio and image settings.
+DEFAULTS.update({key: _constant(value) for key, value in FIRST_VALUES.items()})
 
 
 def env_defaults(settings: Settings) -> dict[str, Any]:

@@ -1,4 +1,5 @@
-"""`/api/v1/configs/*`: admin-editable settings that belong to no other feature."""
+"""`/api/v1/configs/*`: admin-editable settings that belong to no other feature, and the
+export and import of the whole config."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter
 from pydantic import BaseModel, Field, StringConstraints
 
+from owlet.config import features, transfer
 from owlet.core.validation import Form, JsonObject
 from owlet.deps import AdminUser, ConfigDep, SessionDep, VerifiedUser
 
@@ -104,3 +106,75 @@ async def update_banners(
     values = [banner.model_dump() for banner in form.banners]
     await config.stage(session, {"ui.banners": values})
     return values
+
+
+class ConnectionsConfig(Form):
+    ENABLE_DIRECT_CONNECTIONS: bool
+    ENABLE_DIRECT_INTEGRATIONS: bool | None = None  # left out: kept
+    ENABLE_BASE_MODELS_CACHE: bool
+
+
+_CONNECTION_KEYS = {
+    "ENABLE_DIRECT_CONNECTIONS": "direct.enable",
+    "ENABLE_DIRECT_INTEGRATIONS": "direct.integrations.enable",
+    "ENABLE_BASE_MODELS_CACHE": "models.base_models_cache",
+}
+
+
+def _connections(values: dict[str, Any]) -> dict[str, bool]:
+    return {name: bool(values[key]) for name, key in _CONNECTION_KEYS.items()}
+
+
+@router.get("/connections")
+async def connections_config(_admin: AdminUser, config: ConfigDep) -> dict[str, bool]:
+    """Stored only: owlet has no direct connections and caches base models its own way."""
+    return _connections(config.snapshot())
+
+
+@router.post("/connections")
+async def update_connections_config(
+    form: ConnectionsConfig, _admin: AdminUser, config: ConfigDep, session: SessionDep
+) -> dict[str, bool]:
+    sent = form.model_dump(exclude_none=True)
+    values = {key: sent[name] for name, key in _CONNECTION_KEYS.items() if name in sent}
+    await config.stage(session, values)
+    return _connections({**config.snapshot(), **values})
+
+
+CodeExecutionForm = features.form_for("CodeExecutionForm", features.CODE_EXECUTION)
+
+
+@router.get("/code_execution")
+async def code_execution_config(_admin: AdminUser, config: ConfigDep) -> dict[str, Any]:
+    """Stored only: owlet runs no code (docs/compatibility.md)."""
+    return features.read(features.CODE_EXECUTION, config.snapshot())
+
+
+@router.post("/code_execution")
+async def update_code_execution_config(
+    form: CodeExecutionForm,  # type: ignore[valid-type]
+    _admin: AdminUser,
+    config: ConfigDep,
+    session: SessionDep,
+) -> dict[str, Any]:
+    values = features.staged(features.CODE_EXECUTION, form)
+    await config.stage(session, values)
+    return features.read(features.CODE_EXECUTION, {**config.snapshot(), **values})
+
+
+class ImportForm(Form):
+    config: JsonObject
+
+
+@router.get("/export")
+async def export_config(_admin: AdminUser, config: ConfigDep) -> dict[str, Any]:
+    return transfer.exported(config.snapshot())
+
+
+@router.post("/import")
+async def import_config(
+    form: ImportForm, _admin: AdminUser, config: ConfigDep, session: SessionDep
+) -> dict[str, Any]:
+    values = transfer.imported(form.config)
+    await config.stage(session, values)
+    return transfer.exported({**config.snapshot(), **values})

@@ -1,1 +1,2 @@
-"""Evaluations: the arena configuration (feedback and leaderboards are not built yet)."""
+"""Evaluations: the arena configuration; feedback lists and leaderboards are empty (no
+feedback storage yet)."""

@@ -1,10 +1,11 @@
-"""`/api/v1/evaluations/config`: admins turn arena models on and define them."""
+"""`/api/v1/evaluations/*`: admins turn arena models on and define them; the feedback list
+and leaderboard read as for a server that holds no feedback, since owlet stores none yet."""
 
 from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Query
 from pydantic import BaseModel, Field, StringConstraints
 
 from owlet.core.validation import Form, JsonObject
@@ -52,3 +53,22 @@ async def update_evaluation_config(
         values["evaluation.arena.models"] = [m.model_dump() for m in form.EVALUATION_ARENA_MODELS]
     await config.stage(session, values)
     return _current({**config.snapshot(), **values})
+
+
+Text = Annotated[str | None, Query(max_length=500)]
+
+
+@router.get("/feedbacks/list")
+async def feedbacks(
+    _admin: AdminUser,
+    order_by: Text = None,
+    direction: Text = None,
+    model_id: Text = None,
+    page: Annotated[int | None, Query(le=1_000_000)] = None,
+) -> dict[str, Any]:
+    return {"items": [], "total": 0}
+
+
+@router.get("/leaderboard")
+async def leaderboard(_admin: AdminUser, query: Text = None) -> dict[str, Any]:
+    return {"entries": []}

@@ -115,6 +115,12 @@ async def list_presets(
     return ModelListResponse(items=items, total=total)
 
 
+@records.get("/all", response_model=list[ModelModel])
+async def all_records(_admin: AdminUser, service: Service) -> list[ModelModel]:
+    """Every model record, presets and base-model overrides alike (the admin "Models" tab)."""
+    return await service.all_records()
+
+
 @records.get("/base/tags", response_model=list[str])
 async def base_tags(admin: AdminUser, service: Service) -> list[str]:
     return await service.tags(admin, base_only=True)

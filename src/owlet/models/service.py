@@ -140,6 +140,12 @@ class ModelService:
             rows = [r for r in rows if tag.lower() in _tag_names(r)]
         return [await self.model(r) for r in rows]
 
+    async def all_records(self) -> list[ModelModel]:
+        """Every record, for an admin: presets and base-model overrides, none filtered."""
+        rows = await repository.all_models(self.session)
+        grants = await grants_repository.for_resources(self.session, RESOURCE, [r.id for r in rows])
+        return [self._model(r, grants[r.id]) for r in rows]
+
     async def tags(self, user: User, base_only: bool = False) -> list[str]:
         principal = await principal_for(self.session, user)
         names: set[str] = set()

@@ -1,0 +1,1 @@
+"""Image generation and editing: only the admin settings so far; owlet has no engine."""
