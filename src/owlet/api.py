@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
+from owlet.auth.oauth.router import router as oauth
 from owlet.auth.router import router as auths
 from owlet.chats.activity_router import router as chat_activity
 from owlet.chats.router import router as chats
@@ -36,6 +37,7 @@ router.include_router(completions)
 router.include_router(ollama)
 router.include_router(web)
 router.include_router(auths)
+router.include_router(oauth)
 router.include_router(users)
 router.include_router(groups)
 router.include_router(models)
