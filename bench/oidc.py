@@ -15,18 +15,19 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import logging
 import os
 import subprocess
 import sys
 import tempfile
 import threading
 import time
+import warnings
 from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
 import httpx
-import oidc_provider_mock
 import werkzeug.serving
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -58,6 +59,10 @@ class TimedApp:
 
 
 def run(n: int) -> None:
+    logging.getLogger("werkzeug").setLevel(logging.ERROR)  # no line per provider request
+    warnings.filterwarnings("ignore", category=DeprecationWarning)  # the mock's authlib use
+    import oidc_provider_mock
+
     timed = TimedApp(oidc_provider_mock.app(require_nonce=True))
     idp = werkzeug.serving.make_server("localhost", 0, timed, threaded=True)
     threading.Thread(target=idp.serve_forever, daemon=True).start()
