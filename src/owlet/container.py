@@ -130,9 +130,7 @@ class Container:
             outlet_marks=OutletMarks(redis, settings.redis_key_prefix),
             local=local,
             realtime=Realtime(settings, redis),
-            oauth=OAuthClients(
-                oauth_providers(settings.oauth), http, settings.oauth.oauth_timeout
-            ),
+            oauth=OAuthClients(oauth_providers(settings.oauth), http, settings.oauth.oauth_timeout),
             model_records=ModelRecordCache(settings.models_cache_ttl),
             credentials=CredentialCache(settings.credential_cache_ttl),
         )
