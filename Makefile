@@ -69,6 +69,7 @@ bench: $(VENV)/.installed-dev
 	$(PY) bench/chats.py --quick
 	$(PY) bench/rag.py --quick
 	$(PY) bench/functions.py --requests 50
+	$(PY) bench/oidc.py -n 100
 	$(PY) bench/local.py --quick
 
 clean:

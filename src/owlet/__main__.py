@@ -20,6 +20,7 @@ def _settings() -> Settings:
     try:
         settings = Settings()
         _ = settings.secret_key  # generate/validate now, before any worker starts
+        _ = settings.oauth  # OAUTH_* / OPENID_* variables: a bad one stops start-up here
     except (SettingsError, ValueError) as exc:
         raise SystemExit(f"owlet: invalid configuration: {exc}") from None
     return settings

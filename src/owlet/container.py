@@ -11,6 +11,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 
 from owlet.auth.api_keys import KeyCipher
 from owlet.auth.credential_cache import CredentialCache
+from owlet.auth.oauth.client import OAuthClients
+from owlet.auth.oauth.providers import configured as oauth_providers
 from owlet.auth.ratelimit import SigninRateLimiter
 from owlet.auth.revocation import DatabaseRevocations, RedisRevocations, RevocationStore
 from owlet.completions.pipeline import Stages
@@ -63,6 +65,7 @@ class Container:
     outlet_marks: OutletMarks
     local: LocalEngine | None
     realtime: Realtime
+    oauth: OAuthClients
     credentials: CredentialCache = field(default_factory=lambda: CredentialCache(1.0))
     function_cache: FunctionCache = field(default_factory=FunctionCache)
     model_records: ModelRecordCache = field(default_factory=lambda: ModelRecordCache(1.0))
@@ -127,6 +130,7 @@ class Container:
             outlet_marks=OutletMarks(redis, settings.redis_key_prefix),
             local=local,
             realtime=Realtime(settings, redis),
+            oauth=OAuthClients(oauth_providers(settings.oauth), http, settings.oauth.oauth_timeout),
             model_records=ModelRecordCache(settings.models_cache_ttl),
             credentials=CredentialCache(settings.credential_cache_ttl),
         )

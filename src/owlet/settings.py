@@ -12,6 +12,7 @@ from typing import Any, Literal
 from pydantic import AliasChoices, Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from owlet.auth.oauth.settings import OAuthSettings
 from owlet.core.durations import parse_lifetime
 
 log = logging.getLogger(__name__)
@@ -298,6 +299,11 @@ class Settings(BaseSettings):
         if url.startswith("sqlite://") and not url.startswith("sqlite+aiosqlite://"):
             return "sqlite+aiosqlite://" + url.removeprefix("sqlite://")
         return url
+
+    @cached_property
+    def oauth(self) -> OAuthSettings:
+        """OAuth / OpenID Connect (auth/oauth/settings.py), read from the same environment."""
+        return OAuthSettings()
 
     @cached_property
     def secret_key(self) -> str:

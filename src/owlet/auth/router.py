@@ -8,6 +8,7 @@ from fastapi import APIRouter, Depends, Request, Response
 
 from owlet.auth import modes
 from owlet.auth.credentials import Identity, authenticate
+from owlet.auth.oauth.service import OAuthService
 from owlet.auth.schemas import (
     AddUserForm,
     AddUserResponse,
@@ -109,12 +110,19 @@ async def optional_identity(
 async def signout(
     identity: Annotated[Identity | None, Depends(optional_identity)],
     service: Service,
+    request: Request,
     response: Response,
 ) -> SignoutResponse:
     await service.signout(identity)
+    await service.session.commit()  # before any call to the identity provider
     for cookie in ("token", "oauth_id_token", "oauth_session_id", "owui-session"):
         response.delete_cookie(cookie)
-    return SignoutResponse(status=True)
+    oauth = OAuthService(service.session, service.container, service.config)
+    id_token = request.cookies.get("oauth_id_token")
+    # An OAuth session also ends at its provider, when the provider offers RP-initiated logout.
+    redirect_url = await oauth.end_session_url(id_token) if id_token else None
+    redirect_url = redirect_url or service.settings.oauth.webui_auth_signout_redirect_url or None
+    return SignoutResponse(status=True, redirect_url=redirect_url)
 
 
 @router.post("/update/profile", response_model=ProfileResponse)

@@ -132,3 +132,11 @@ async def remove_members(session: AsyncSession, group_id: str, user_ids: Iterabl
                 GroupMember.group_id == group_id, GroupMember.user_id.in_(ids)
             )
         )
+
+
+async def by_names(session: AsyncSession, names: Iterable[str]) -> Sequence[Group]:
+    wanted = list(names)
+    if not wanted:
+        return []
+    stmt = select(Group).where(Group.name.in_(wanted)).order_by(Group.created_at, Group.id)
+    return (await session.scalars(stmt)).all()

@@ -11,6 +11,7 @@ from owlet.tables.function import Function
 from owlet.tables.group import Group, GroupMember
 from owlet.tables.knowledge import Knowledge, KnowledgeFile
 from owlet.tables.model import Model
+from owlet.tables.oauth import OAuthIdentity, OAuthState
 from owlet.tables.revoked_token import RevokedToken
 from owlet.tables.user import User
 
@@ -31,6 +32,8 @@ __all__ = [
     "Knowledge",
     "KnowledgeFile",
     "Model",
+    "OAuthIdentity",
+    "OAuthState",
     "RevokedToken",
     "SharedChat",
     "Tag",

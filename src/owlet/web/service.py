@@ -8,6 +8,7 @@ from importlib import resources
 from typing import Any
 
 from owlet import __version__
+from owlet.auth.oauth.providers import public_providers
 from owlet.config.store import ConfigStore
 from owlet.settings import Settings
 from owlet.tables import User
@@ -31,7 +32,7 @@ def public_config(
         "name": settings.webui_name,
         "version": __version__,
         "default_locale": settings.default_locale,
-        "oauth": {"providers": {}, "auto_redirect": False},
+        "oauth": public_providers(settings.oauth),
         "features": features,
     }
     if onboarding:
