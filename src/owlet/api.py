@@ -6,6 +6,7 @@ from fastapi import APIRouter
 
 from owlet.audio.router import router as audio
 from owlet.auth.ldap.router import router as ldap
+from owlet.auth.oauth.admin_router import router as oauth_config
 from owlet.auth.oauth.router import router as oauth
 from owlet.auth.router import router as auths
 from owlet.chats.activity_router import router as chat_activity
@@ -44,6 +45,7 @@ router.include_router(web)
 router.include_router(auths)
 router.include_router(ldap)
 router.include_router(oauth)
+router.include_router(oauth_config)
 router.include_router(users)
 router.include_router(groups)
 router.include_router(models)

@@ -24,7 +24,7 @@ from tests.auth.oidc import (
     sign_in,
     start,
 )
-from tests.support import PASSWORD, Backend
+from tests.support import PASSWORD, Backend, bearer, signup
 
 # The provider (oidc-provider-mock) uses authlib APIs that authlib itself marks deprecated.
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
@@ -346,3 +346,16 @@ async def test_deactivated_or_removed_users_cannot_sign_in(
     with owlet_for(backend, data_dir, issuer, ENABLE_OAUTH_SIGNUP="false") as base:
         gone = await sign_in(base, issuer, sub, claims)
         assert gone.error == Messages.ACCESS_PROHIBITED and gone.token is None
+
+
+async def test_the_admin_page_shows_oauth_settings_read_only(client: httpx.AsyncClient) -> None:
+    """The web client's Authentication tab reads them; they come from the environment."""
+    admin = await signup(client, "Ada")
+    shown = await client.get("/api/v1/auths/admin/config/oauth", headers=bearer(admin["token"]))
+    assert shown.status_code == 200
+    body = shown.json()
+    assert body["ENABLE_OAUTH_PERSISTENT_CONFIG"] is False  # the page then offers no Save
+    assert body["OAUTH_SCOPES"] == "openid email profile" and body["OAUTH_CLIENT_SECRET"] == ""
+    saved = await client.post("/api/v1/auths/admin/config/oauth", headers=bearer(admin["token"]),
+                              json={"ENABLE_OAUTH_SIGNUP": True})  # fmt: skip
+    assert saved.status_code == 400 and "environment" in saved.json()["detail"]
