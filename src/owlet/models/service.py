@@ -18,7 +18,6 @@ from owlet.core.clock import now
 from owlet.errors import BadRequest, Conflict, Forbidden, Messages, NotFound
 from owlet.models import repository
 from owlet.models.records_cache import RESOURCE
-from owlet.models.registry import ModelRegistry
 from owlet.models.schemas import (
     ModelAccessForm,
     ModelAccessResponse,
@@ -165,14 +164,16 @@ class ModelService:
         return record
 
     async def picture_record(self, user: User, model_id: str) -> Model | None:
-        """The record whose picture to show; None for a model without one that the caller
-        sees in `/api/models` (a base model: the default picture)."""
-        if await repository.get(self.session, model_id) is not None:
+        """The record whose picture to show, if the caller may read it; None otherwise (the
+        default picture, as Open WebUI answers for any model without an image of its own: a
+        stale id in someone's settings must not break the page, and nothing leaks)."""
+        record = await repository.get(self.session, model_id)
+        if record is None:
+            return None
+        try:
             return await self.require_readable(user, model_id)
-        visible = await ModelRegistry(self.session, self.container, self.config).visible(user)
-        if not any(entry.get("id") == model_id for entry in visible):
-            raise NotFound(Messages.NOT_FOUND)
-        return None
+        except (NotFound, Forbidden):
+            return None
 
     async def get(self, user: User, model_id: str) -> ModelAccessResponse:
         record = await self.require_readable(user, model_id)
