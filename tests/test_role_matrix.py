@@ -214,6 +214,7 @@ ACCESS: dict[tuple[str, str], str] = {
         for method, path in (
             ("GET", "/"),
             ("GET", "/search"),
+            ("GET", "/search/files"),
             ("POST", "/create"),
             ("GET", "/{knowledge_id}"),
             ("POST", "/{knowledge_id}/update"),
@@ -263,6 +264,8 @@ ACCESS: dict[tuple[str, str], str] = {
     ("POST", "/api/v1/messages/count_tokens"): "verified",
     ("POST", "/api/message/count_tokens"): "verified",
     ("GET", "/api/v1/configs/models"): "admin",
+    ("GET", "/api/v1/configs/models/defaults"): "verified",
+    ("GET", "/api/v1/audio/voices"): "verified",
     **{
         (method, "/api/v1/configs/" + name): "admin"
         for name in ("connections", "code_execution")

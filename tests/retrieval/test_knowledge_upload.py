@@ -83,3 +83,42 @@ async def test_an_upload_for_someone_elses_knowledge_base_is_refused(
             f"/api/v1/knowledge/{kb['id']}/files/pending", headers=bearer(uma["token"])
         )
         assert peek.status_code == 404
+
+
+async def test_knowledge_files_are_searched_across_readable_bases(
+    make_client: MakeClient, gw: dict[str, object]
+) -> None:
+    """The model editor's file picker: `GET /api/v1/knowledge/search/files`."""
+    async with make_client(**gw) as client:
+        ada = await signup(client, "Ada")
+        uma = await add_user(client, ada["token"], "Uma")
+        for who, name in ((ada, "Ada's"), (ada, "Ada's second")):
+            kb = (await client.post("/api/v1/knowledge/create", headers=bearer(who["token"]),
+                                    json={"name": name})).json()  # fmt: skip
+            made = await client.post(
+                "/api/v1/files/",
+                headers=bearer(who["token"]),
+                files={"file": (f"{name}_100%.txt", KEEPER.encode(), "text/plain")},
+                data={"metadata": json.dumps({"knowledge_id": kb["id"]})},
+                params={"process_in_background": "false"},
+            )
+            assert made.status_code == 200, made.text
+        url = "/api/v1/knowledge/search/files"
+        everything = (await client.get(url, headers=bearer(ada["token"]))).json()
+        assert set(everything) == {"items", "directories", "breadcrumbs", "total"}
+        assert everything["total"] == 2
+        others = (await client.get(url, headers=bearer(uma["token"]))).json()
+        assert others["items"] == [] and others["total"] == 0  # private bases stay private
+        found = await client.get(url, params={"query": "SECOND_"}, headers=bearer(ada["token"]))
+        assert [f["filename"] for f in found.json()["items"]] == ["Ada's second_100%.txt"]
+        literal = await client.get(url, params={"query": "a_a"}, headers=bearer(ada["token"]))
+        assert literal.json()["total"] == 0  # `_` is a character, not a wildcard
+        assert "content" not in found.json()["items"][0]["data"]
+
+
+async def test_voices_and_model_defaults_for_the_model_editor(client: httpx.AsyncClient) -> None:
+    ada = await signup(client, "Ada")
+    headers = bearer(ada["token"])
+    assert (await client.get("/api/v1/audio/voices", headers=headers)).json() == {"voices": []}
+    defaults = await client.get("/api/v1/configs/models/defaults", headers=headers)
+    assert defaults.json() == {"DEFAULT_MODEL_METADATA": {}}

@@ -9,7 +9,7 @@ from fastapi import APIRouter
 
 from owlet.config import features
 from owlet.core.validation import Form
-from owlet.deps import AdminUser, ConfigDep, SessionDep
+from owlet.deps import AdminUser, ConfigDep, SessionDep, VerifiedUser
 
 router = APIRouter(prefix="/api/v1/audio", tags=["audio"])
 
@@ -37,6 +37,12 @@ class AudioConfigForm(Form):
 
 def _current(values: dict[str, Any]) -> dict[str, Any]:
     return {name: features.read(rows, values) for name, rows in SECTIONS.items()}
+
+
+@router.get("/voices")
+async def voices(_user: VerifiedUser) -> dict[str, Any]:
+    """No text-to-speech engine runs in owlet, so it offers no voices."""
+    return {"voices": []}
 
 
 @router.get("/config")

@@ -65,6 +65,12 @@ async def models_config(_admin: AdminUser, config: ConfigDep) -> ModelsConfig:
     return _models_config(config.snapshot())
 
 
+@router.get("/models/defaults")
+async def model_defaults(_user: VerifiedUser, config: ConfigDep) -> dict[str, Any]:
+    """What a new model starts from, for the model editor (which users open too)."""
+    return {"DEFAULT_MODEL_METADATA": dict(config.get("models.default_metadata") or {})}
+
+
 @router.post("/models", response_model=ModelsConfig)
 async def update_models_config(
     form: ModelsConfigForm, _admin: AdminUser, config: ConfigDep, session: SessionDep

@@ -56,6 +56,25 @@ async def search_knowledge(
     return await service.list_readable(user, query, (page - 1) * PAGE_SIZE, PAGE_SIZE)
 
 
+@router.get("/search/files")
+async def search_knowledge_files(
+    user: VerifiedUser,
+    service: Service,
+    query: Annotated[CleanText | None, Query(max_length=500)] = None,
+    include_content: bool = False,
+    page: Page = 1,
+) -> Any:
+    """Files of every knowledge base the caller may read, by name (the model editor's picker)."""
+    files = await service.readable_files(user, query)
+    window = files[(page - 1) * PAGE_SIZE : page * PAGE_SIZE]
+    return {
+        "items": [present_file(f, content=include_content) for f in window],
+        "directories": [],
+        "breadcrumbs": [],
+        "total": len(files),
+    }
+
+
 @router.post("/create")
 async def create_knowledge(form: KnowledgeForm, user: VerifiedUser, service: Service) -> Any:
     return await service.create(user, form.name, form.description, form.access_grants or [])

@@ -106,6 +106,16 @@ class KnowledgeService:
         )
         return (await self.session.scalars(stmt)).all()
 
+    async def readable_files(self, user: User, query: str | None) -> Sequence[File]:
+        """Each file once, from the knowledge bases the caller may read; `query` is a
+        case-insensitive part of its name."""
+        kb_ids = await self.readable_ids(user)
+        linked = select(KnowledgeFile.file_id).where(KnowledgeFile.knowledge_id.in_(kb_ids))
+        stmt = select(File).where(File.id.in_(linked)).order_by(File.created_at.desc(), File.id)
+        if query:
+            stmt = stmt.where(func.lower(File.filename).contains(query.lower(), autoescape=True))
+        return (await self.session.scalars(stmt)).all()
+
     async def pending_files(self, kb_id: str) -> Sequence[File]:
         """Files uploaded for this knowledge base (`metadata.knowledge_id`) not yet linked."""
         status = File.data["status"].as_string()
