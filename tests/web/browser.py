@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 
 from owlet.web import frontend_build
+from tests.support import PASSWORD
 
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
 # The flags this machine needs: no sandbox as root, no GPU, no calls home.
@@ -27,6 +28,7 @@ FLAGS = [
     "--disable-component-update",
     "--disable-sync",
 ]
+ADMIN_EMAIL = "ada@example.com"
 BUILD = Path(__file__).resolve().parents[2] / frontend_build.DEFAULT_DIR
 
 
@@ -97,3 +99,23 @@ async def journey(shots: Path) -> AsyncIterator[Journey]:
                 raise
         finally:
             await browser.close()
+
+
+async def create_admin(trip: Journey, base: str, name: str = "Ada Admin") -> None:
+    """The first visit: the splash, the admin's account, the release notes."""
+    page = trip.page
+    await page.goto(base + "/")
+    await page.get_by_role("button", name="Get started").click()  # the first-run splash
+    await page.get_by_placeholder("Enter Your Full Name").fill(name)
+    await trip.shot("onboarding")
+    await page.get_by_placeholder("Enter Your Email").fill(ADMIN_EMAIL)
+    await page.get_by_placeholder("Enter Your Password").fill(PASSWORD)
+    await page.get_by_role("button", name="Create Admin Account").click()
+    await page.get_by_role("button", name="Okay, Let's Go!").click()  # release notes
+    await page.locator("#chat-input").wait_for()
+
+
+async def send(trip: Journey, text: str) -> None:
+    await trip.page.locator("#chat-input").click()
+    await trip.page.keyboard.type(text)
+    await trip.page.keyboard.press("Enter")

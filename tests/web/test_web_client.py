@@ -2,50 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
-import pytest
 
 from tests.fakes.upstream import FakeUpstream
-from tests.gateway import as_env, gateway_settings, owlet_process
-from tests.support import PASSWORD, Backend
-from tests.web.browser import BUILD, Journey, journey, require_browser
-
-TOKENS = ["Light", "houses", " guide", " ships", " home", "."]
-ANSWER = "".join(TOKENS)
-
-
-@pytest.fixture
-def web(backend: Backend, clean_db: object, tmp_path: Path) -> Iterator[tuple[str, FakeUpstream]]:
-    require_browser()
-    with FakeUpstream(models=["fake-gpt"], tokens=TOKENS, token_delay=0.05) as up:
-        settings = gateway_settings(up, up)
-        env = {**as_env(settings), "ENABLE_OLLAMA_API": "false", "ENABLE_FRONTEND": "true",
-               "FRONTEND_BUILD_DIR": str(BUILD)}  # fmt: skip
-        with owlet_process(backend, tmp_path / "data", env) as base:
-            yield base, up
-
-
-async def create_admin(trip: Journey, base: str) -> None:
-    """The first visit: the splash, the admin's account, the release notes."""
-    page = trip.page
-    await page.goto(base + "/")
-    await page.get_by_role("button", name="Get started").click()  # the first-run splash
-    await page.get_by_placeholder("Enter Your Full Name").fill("Ada Admin")
-    await trip.shot("onboarding")
-    await page.get_by_placeholder("Enter Your Email").fill("ada@example.com")
-    await page.get_by_placeholder("Enter Your Password").fill(PASSWORD)
-    await page.get_by_role("button", name="Create Admin Account").click()
-    await page.get_by_role("button", name="Okay, Let's Go!").click()  # release notes
-    await page.locator("#chat-input").wait_for()
-
-
-async def send(trip: Journey, text: str) -> None:
-    await trip.page.locator("#chat-input").click()
-    await trip.page.keyboard.type(text)
-    await trip.page.keyboard.press("Enter")
+from tests.support import PASSWORD
+from tests.web.browser import create_admin, journey, send
+from tests.web.conftest import ANSWER
 
 
 async def test_first_visit_signup_chat_and_reload(
