@@ -56,7 +56,9 @@ _BOOL_KEYS = (
     "automations.enable", "users.enable_status", "openai.enable", "ollama.enable",
     "task.title.enable", "task.tags.enable", "task.follow_up.enable", "chat.compaction.enable",
     "rag.enable_hybrid_search", "evaluation.arena.enable", "direct.enable",
-    "direct.integrations.enable", "models.base_models_cache",
+    "direct.integrations.enable", "models.base_models_cache", "ldap.enable",
+    "ldap.server.use_tls", "ldap.server.validate_cert", "ldap.server.enable_group_management",
+    "ldap.server.enable_group_creation",
 )  # fmt: skip
 _TEXT_KEYS = (
     "ui.default_group_id", "ui.pending_user_overlay_title", "ui.pending_user_overlay_content",
@@ -64,7 +66,11 @@ _TEXT_KEYS = (
     "task.model.external", "task.title.prompt_template", "task.tags.prompt_template",
     "task.follow_up.prompt_template", "chat.compaction.model", "chat.compaction.prompt_template",
     "rag.embedding_model", "rag.openai_api_base_url", "rag.openai_api_key",
-    "rag.ollama_base_url", "rag.ollama_api_key", "rag.template",
+    "rag.ollama_base_url", "rag.ollama_api_key", "rag.template", "ldap.server.label",
+    "ldap.server.host", "ldap.server.attribute_for_mail", "ldap.server.attribute_for_username",
+    "ldap.server.app_dn", "ldap.server.app_password", "ldap.server.search_base",
+    "ldap.server.search_filters", "ldap.server.ca_cert_file", "ldap.server.ciphers",
+    "ldap.server.attribute_for_groups",
 )  # fmt: skip
 
 TYPES: dict[str, Any] = {
@@ -102,6 +108,7 @@ TYPES: dict[str, Any] = {
     "rag.relevance_threshold": float,
     "rag.hybrid_bm25_weight": Annotated[float, Field(ge=0.0, le=1.0)],
     "evaluation.arena.models": Objects,
+    "ldap.server.port": Annotated[int, Field(ge=1, le=65535)] | None,
     **features.TYPES,
 }
 _ADAPTERS = {key: TypeAdapter(kind) for key, kind in TYPES.items()}
