@@ -53,6 +53,7 @@ class Journey:
     failures: list[tuple[int, str, str]] = field(default_factory=list)  # status, method, path
     errors: list[str] = field(default_factory=list)
     allowed: set[tuple[int, str]] = field(default_factory=set)  # (status, path) provoked
+    app: str | None = None  # when set, only what happens on pages under this URL counts
     step: int = 0
 
     async def shot(self, name: str) -> Path:
@@ -85,6 +86,8 @@ async def journey(shots: Path) -> AsyncIterator[Journey]:
                     trip.failures.append((response.status, response.request.method, path))
 
             def logged(message: Any) -> None:
+                if trip.app and not page.url.startswith(trip.app):
+                    return  # another site's page (an identity provider's), not the app
                 if message.type == "error" and "the server responded with a status" not in (
                     message.text
                 ):  # failed requests are checked one by one above
