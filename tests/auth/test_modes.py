@@ -127,6 +127,14 @@ async def test_without_trusted_header_the_header_means_nothing(make_client: Make
 
 async def test_single_user_mode(make_client: MakeClient) -> None:
     async with make_client(webui_auth=False) as client:
+        # On an empty database nobody may take the admin seat by signing up first.
+        early = await client.post(
+            "/api/v1/auths/signup",
+            json={"name": "Eve", "email": "eve@example.com", "password": PASSWORD},
+        )
+        assert early.status_code == 403
+        ldap = await client.post("/api/v1/auths/ldap", json={"user": "eve", "password": "x"})
+        assert ldap.status_code in (400, 403)  # LDAP is off here; on, it is 403 too
         config = (await client.get("/api/config")).json()
         assert config["features"]["auth"] is False
         assert config["features"]["enable_signup"] is False

@@ -101,15 +101,18 @@ async def test_merge_by_email_only_when_enabled(
         assert refused.error == Messages.EMAIL_TAKEN and refused.token is None
     assert await user_count(clean_db) == 1
     with owlet_for(backend, data_dir, issuer, OAUTH_MERGE_ACCOUNTS_BY_EMAIL="true") as base:
-        # An address the provider itself calls unverified never takes over an account.
-        unverified = await sign_in(base, issuer, sub, {**claims, "email_verified": False})
-        assert unverified.error == Messages.EMAIL_TAKEN
-        merged = await sign_in(base, issuer, sub, claims)
+        # An address the provider does not vouch for never takes over an account: neither
+        # one it calls unverified, nor one without the claim, nor a string that is not "true".
+        for doubt in ({"email_verified": False}, {}, {"email_verified": "no"}):
+            unverified = await sign_in(base, issuer, sub, {**claims, **doubt})
+            assert unverified.error == Messages.EMAIL_TAKEN, doubt
+        merged = await sign_in(base, issuer, sub, {**claims, "email_verified": True})
         assert merged.error is None and merged.token
         me = await session_user(base, merged.token)
         assert (me["id"], me["role"]) == (admin["id"], "admin")
     with owlet_for(backend, data_dir, issuer) as base:  # merge off again: the link stays
         linked = await sign_in(base, issuer, sub, {**claims, "email": "other@example.com"})
+        assert linked.token, linked.error
         assert (await session_user(base, linked.token or ""))["id"] == admin["id"]
     assert await user_count(clean_db) == 1
 
@@ -201,8 +204,11 @@ async def test_allowed_domains_and_closed_signup(
         newcomer, newcomer_claims = person(email="new@example.org")
         closed = await sign_in(base, issuer, newcomer, newcomer_claims)
         assert closed.error == Messages.ACCESS_PROHIBITED and closed.token is None
+        # An allowed domain counts only for an address the provider vouches for.
+        unvouched = await sign_in(base, issuer, *person(email="eve@example.com"))
+        assert unvouched.error == Messages.ACCESS_PROHIBITED
         # Sign-up closed still lets an existing account in (here through the email merge).
-        known, known_claims = person(email="ADA@example.com")
+        known, known_claims = person(email="ADA@example.com", email_verified="true")
         let_in = await sign_in(base, issuer, known, known_claims)
         assert (await session_user(base, let_in.token or ""))["id"] == admin["id"]
     assert await user_count(clean_db) == 1
@@ -268,7 +274,9 @@ async def test_state_is_bound_to_the_browser_and_single_use(
             forged_state = "f" * 43
             browser.cookies.set("owlet_oauth_state", forged_state, path="/oauth")
             forged = await browser.get(base_callback, params={"code": code, "state": forged_state})
-            for answer in (missing, forged):
+            browser.cookies.set("owlet_oauth_state", "etat", path="/oauth")
+            accented = await browser.get(base_callback, params={"code": code, "state": "étét"})
+            for answer in (missing, forged, accented):
                 assert answer.status_code == 307, answer.text
                 assert parse_qs(urlsplit(answer.headers["location"]).query)["error"] == [
                     Messages.INVALID_CRED

@@ -73,9 +73,11 @@ class AuthService:
         validate_password(self.settings, password)
 
     async def signup(self, form: SignupForm) -> User:
+        if not self.settings.webui_auth:
+            # Single-user mode has one account, made by its own sign-in: a sign-up, even on
+            # an empty database, would take the admin seat and stop the next start.
+            raise Forbidden(Messages.ACCESS_PROHIBITED)
         if await users.any_exist(self.session):
-            if not self.settings.webui_auth:  # single-user mode: its one account exists
-                raise Forbidden(Messages.ACCESS_PROHIBITED)
             if not (
                 self.config.get("ui.enable_signup") and self.config.get("ui.enable_login_form")
             ):

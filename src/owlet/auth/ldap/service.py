@@ -59,6 +59,8 @@ class LdapService:
             raise Forbidden(Messages.ACTION_PROHIBITED)
         if not self.config.get("ldap.enable"):
             raise BadRequest(Messages.LDAP_DISABLED)
+        if not self.settings.webui_auth:  # single-user mode: no one else may sign in
+            raise Forbidden(Messages.ACCESS_PROHIBITED)
         username = form.user.strip()
         # One budget per name, shared with password sign-in when the name is an email.
         key = normalize_email(username) or username.lower()

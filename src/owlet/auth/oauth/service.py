@@ -50,7 +50,7 @@ class Identity:
     sub: str
     email: str
     name: str
-    email_verified: bool | None
+    email_verified: bool
     claims: dict[str, Any]
 
 
@@ -104,7 +104,10 @@ class OAuthService:
         state = params.get("state") or ""
         # The state must be the one this browser was given (no signing someone into an account
         # whose callback URL was planted on them), and unused (taken in its own transaction).
-        if not state or not browser_state or not hmac.compare_digest(state, browser_state):
+        same = bool(state and browser_state) and hmac.compare_digest(
+            state.encode(), (browser_state or "").encode()
+        )  # bytes: a non-ASCII str would make compare_digest raise
+        if not same:
             raise self._fail(provider, "the state is missing or not this browser's")
         pending = await repository.take_state(self.session, state, provider)
         await self.session.commit()  # the state is spent, and no connection waits on the IdP
@@ -154,6 +157,8 @@ class OAuthService:
         sub = sub or claims.get("sub")
         if not sub:
             raise TokenRejected("no subject claim")
+        if len(str(sub)) > 255:
+            raise TokenRejected("the subject claim is longer than 255 characters")
         raw_email = oauth_claims.claim(claims, s.oauth_email_claim)
         if not raw_email and client.provider.name == "github":
             raw_email = await client.github_primary_email(access_token)
@@ -167,24 +172,29 @@ class OAuthService:
         return Identity(
             sub=str(sub),
             email=email,
-            name=str(name) if name else email,
-            email_verified=verified if isinstance(verified, bool) else None,
+            name=(str(name) if name else email)[:255],
+            # Only an explicit yes counts (some providers send strings, some nothing at all).
+            email_verified=verified is True or str(verified).lower() == "true",
             claims=claims,
         )
 
     # -- the account ----------------------------------------------------------------------------
 
     async def _account(self, provider: str, who: Identity) -> User:
+        if not self.container.settings.webui_auth:  # single-user mode: no one else signs in
+            raise SignInFailed(Messages.ACCESS_PROHIBITED)
         s = self.settings
-        if not oauth_claims.domain_allowed(s, who.email):
+        # A domain list means nothing for an address the provider does not vouch for.
+        restricted = bool(s.allowed_domains) and "*" not in s.allowed_domains
+        if not oauth_claims.domain_allowed(s, who.email) or (restricted and not who.email_verified):
             log.warning("oauth %s: %s is outside OAUTH_ALLOWED_DOMAINS", provider, who.email)
             raise SignInFailed(Messages.ACCESS_PROHIBITED)
         user = await repository.user_for(self.session, provider, who.sub)
-        if user is None and s.oauth_merge_accounts_by_email:
-            user = await self._merge_candidate(who)
-            if user is not None:
-                await repository.link(self.session, provider, who.sub, user.id)
         try:
+            if user is None and s.oauth_merge_accounts_by_email:
+                user = await self._merge_candidate(who)
+                if user is not None:
+                    await repository.link(self.session, provider, who.sub, user.id)
             if user is None:
                 user = await self._create(provider, who)
             else:
@@ -199,10 +209,10 @@ class OAuthService:
 
     async def _merge_candidate(self, who: Identity) -> User | None:
         user = await users.get_by_email(self.session, who.email)
-        if user is not None and who.email_verified is False:
-            # A provider that says the address is unverified does not get to take over the
-            # account that owns it.
-            log.warning("oauth: not merging into %s: email_verified is false", who.email)
+        if user is not None and not who.email_verified:
+            # A provider that does not vouch for the address does not get to take over the
+            # account that owns it (an unverified claim is anyone's to set).
+            log.warning("oauth: not merging into %s: the email is not verified", who.email)
             return None
         return user
 
