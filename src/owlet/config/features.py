@@ -9,11 +9,16 @@ from __future__ import annotations
 
 import copy
 from collections.abc import Mapping
-from typing import Annotated, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from pydantic import BaseModel, StringConstraints, create_model
 
 from owlet.core.validation import CleanText, Form, JsonObject
+
+if TYPE_CHECKING:  # the store reads this module's first values: no import at run time
+    from sqlalchemy.ext.asyncio import AsyncSession
+
+    from owlet.config.store import ConfigStore
 
 Text = Annotated[CleanText, StringConstraints(max_length=10_000)]
 LongText = Annotated[CleanText, StringConstraints(max_length=1_000_000)]  # ComfyUI workflows
@@ -158,3 +163,12 @@ def staged(rows: list[Row], form: BaseModel) -> dict[str, Any]:
     """Config values for the fields `form` carries (an optional one left out is kept)."""
     sent = form.model_dump(exclude_unset=True)
     return {key: sent[wire] for wire, key, _, _ in rows if wire in sent}
+
+
+async def save(
+    rows: list[Row], form: BaseModel, config: ConfigStore, session: AsyncSession
+) -> dict[str, Any]:
+    """Stage what `form` carries and answer the settings as they now read."""
+    values = staged(rows, form)
+    await config.stage(session, values)
+    return read(rows, {**config.snapshot(), **values})

@@ -163,9 +163,7 @@ async def update_code_execution_config(
     config: ConfigDep,
     session: SessionDep,
 ) -> dict[str, Any]:
-    values = features.staged(features.CODE_EXECUTION, form)
-    await config.stage(session, values)
-    return features.read(features.CODE_EXECUTION, {**config.snapshot(), **values})
+    return await features.save(features.CODE_EXECUTION, form, config, session)
 
 
 class ImportForm(Form):

@@ -27,6 +27,4 @@ async def update_images_config(
     config: ConfigDep,
     session: SessionDep,
 ) -> dict[str, Any]:
-    values = features.staged(features.IMAGES, form)
-    await config.stage(session, values)
-    return features.read(features.IMAGES, {**config.snapshot(), **values})
+    return await features.save(features.IMAGES, form, config, session)
