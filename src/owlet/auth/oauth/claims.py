@@ -34,11 +34,13 @@ def as_list(value: Any, separator: str) -> list[str]:
     return [str(value)]
 
 
-def domain_allowed(settings: OAuthSettings, email: str) -> bool:
+def domain_allowed(settings: OAuthSettings, email: str, verified: bool) -> bool:
+    """Any address when any domain is allowed; else a listed domain the provider vouches for
+    (an unverified address is anyone's to set)."""
     allowed = settings.allowed_domains
     if not allowed or "*" in allowed:
         return True
-    return email.rsplit("@", 1)[-1].lower() in allowed
+    return verified and email.rsplit("@", 1)[-1].lower() in allowed
 
 
 def mapped_role(settings: OAuthSettings, claims: dict[str, Any], default: str) -> str:

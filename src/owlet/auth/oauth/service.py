@@ -184,9 +184,7 @@ class OAuthService:
         if not self.container.settings.webui_auth:  # single-user mode: no one else signs in
             raise SignInFailed(Messages.ACCESS_PROHIBITED)
         s = self.settings
-        # A domain list means nothing for an address the provider does not vouch for.
-        restricted = bool(s.allowed_domains) and "*" not in s.allowed_domains
-        if not oauth_claims.domain_allowed(s, who.email) or (restricted and not who.email_verified):
+        if not oauth_claims.domain_allowed(s, who.email, who.email_verified):
             log.warning("oauth %s: %s is outside OAUTH_ALLOWED_DOMAINS", provider, who.email)
             raise SignInFailed(Messages.ACCESS_PROHIBITED)
         user = await repository.user_for(self.session, provider, who.sub)
