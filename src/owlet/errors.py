@@ -33,6 +33,8 @@ class Messages:
         "Please check for typos and try logging in again."
     )
     LDAP_DISABLED = "LDAP authentication is not enabled"
+    INVALID_AUTH_REQUEST = "Invalid authentication request."
+    HUMAN_SESSION_REQUIRED = "A human session is required."
     LDAP_FAILED = "LDAP authentication failed."
     LDAP_UNREACHABLE = "The LDAP server could not be reached. Please try again later."
     INVALID_TRUSTED_HEADER = (
@@ -163,6 +165,9 @@ def install_error_handlers(app: FastAPI) -> None:
 
     async def validation_error(request: Request, exc: Exception) -> JSONResponse:
         assert isinstance(exc, RequestValidationError)
+        if request.url.path.startswith("/api/v1/auths/"):
+            # Never echo a body that may hold a password back to the client (or a log).
+            return JSONResponse({"detail": Messages.INVALID_AUTH_REQUEST}, status_code=422)
         errors = [
             {k: v for k, v in err.items() if k in ("type", "loc", "msg", "input", "ctx")}
             for err in exc.errors()

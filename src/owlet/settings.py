@@ -234,7 +234,7 @@ class Settings(BaseSettings):
     enable_direct_connections: bool = False
     enable_direct_integrations: bool = False
     enable_base_models_cache: bool = False
-    enable_evaluation_arena_models: bool = True
+    enable_evaluation_arena_models: bool = False  # as Open WebUI 0.12.4
     evaluation_arena_models: list[dict[str, Any]] = Field(default_factory=list)
     pending_user_overlay_title: str = ""
     pending_user_overlay_content: str = ""

@@ -21,10 +21,12 @@ async def test_changes_in_this_process_apply_at_once(make_client: MakeClient) ->
         admin = await signup(client, "Ada")
         headers = bearer(admin["token"])
         key = await _key(client, admin["token"])
-        assert (await client.get("/api/v1/auths/", headers=bearer(key))).status_code == 200
+        assert (await client.get("/api/v1/auths/api_key", headers=bearer(key))).status_code == 200
         rotated = await _key(client, admin["token"])
-        assert (await client.get("/api/v1/auths/", headers=bearer(key))).status_code == 401
-        assert (await client.get("/api/v1/auths/", headers=bearer(rotated))).status_code == 200
+        assert (await client.get("/api/v1/auths/api_key", headers=bearer(key))).status_code == 401
+        assert (
+            await client.get("/api/v1/auths/api_key", headers=bearer(rotated))
+        ).status_code == 200
         # A user's key loses its rights the moment an admin demotes or removes them.
         defaults = (await client.get("/api/v1/users/default/permissions", headers=headers)).json()
         defaults["features"]["api_keys"] = True
@@ -42,7 +44,9 @@ async def test_changes_in_this_process_apply_at_once(make_client: MakeClient) ->
         ).status_code == 403
         defaults["features"]["api_keys"] = False
         await client.post("/api/v1/users/default/permissions", headers=headers, json=defaults)
-        assert (await client.get("/api/v1/auths/", headers=bearer(bob_key))).status_code == 403
+        assert (
+            await client.get("/api/v1/auths/api_key", headers=bearer(bob_key))
+        ).status_code == 403
 
 
 async def test_other_workers_follow_within_the_ttl(make_client: MakeClient) -> None:
@@ -52,11 +56,11 @@ async def test_other_workers_follow_within_the_ttl(make_client: MakeClient) -> N
     ):
         admin = await signup(one, "Ada")
         key = await _key(one, admin["token"])
-        assert (await two.get("/api/v1/auths/", headers=bearer(key))).status_code == 200
+        assert (await two.get("/api/v1/auths/api_key", headers=bearer(key))).status_code == 200
         await one.delete("/api/v1/auths/api_key", headers=bearer(admin["token"]))
-        assert (await one.get("/api/v1/auths/", headers=bearer(key))).status_code == 401
+        assert (await one.get("/api/v1/auths/api_key", headers=bearer(key))).status_code == 401
         await asyncio.sleep(0.6)
-        assert (await two.get("/api/v1/auths/", headers=bearer(key))).status_code == 401
+        assert (await two.get("/api/v1/auths/api_key", headers=bearer(key))).status_code == 401
 
 
 async def test_exhausted_pool_is_503_not_500(make_client: MakeClient) -> None:

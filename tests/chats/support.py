@@ -82,3 +82,20 @@ async def new_chat(
     )
     assert response.status_code == 200, response.text
     return dict(response.json())
+
+
+def authored(chat: dict[str, Any], who: dict[str, Any]) -> dict[str, Any]:
+    """`chat` as stored for `who` (a signup answer): Open WebUI 0.12.4 signs every message
+    with `user_id`, and the person's own turns with `user: {id, name}`."""
+    out = copy.deepcopy(chat)
+    lists = [list(out.get("history", {}).get("messages", {}).values()), out.get("messages", [])]
+    for message_ in (m for group in lists for m in group):
+        message_.setdefault("user_id", who["id"])
+        if message_.get("role") == "user":
+            message_.setdefault("user", {"id": who["id"], "name": who["name"]})
+    return out
+
+
+def as_read(chat: dict[str, Any]) -> dict[str, Any]:
+    """A chat JSON as GET /chats/{id} answers it (it adds `share_mode`)."""
+    return {**chat, "share_mode": "continue"}

@@ -6,7 +6,7 @@ import copy
 
 import httpx
 
-from tests.chats.support import branchy, build, message, new_chat
+from tests.chats.support import as_read, authored, branchy, build, message, new_chat
 from tests.support import bearer, signup
 
 
@@ -15,17 +15,17 @@ async def test_a_branchy_chat_round_trips_exactly(client: httpx.AsyncClient) -> 
     sent = branchy()
     made = await new_chat(client, ada["token"], sent)
     assert made["id"] != sent["id"] and made["title"] == "A branchy chat"
-    assert made["chat"] == sent
+    assert made["chat"] == authored(sent, ada)
     fetched = await client.get(f"/api/v1/chats/{made['id']}", headers=bearer(ada["token"]))
     assert fetched.status_code == 200
     body = fetched.json()
-    assert body["chat"] == sent and body["current_message_id"] == "a3"
+    assert body["chat"] == as_read(authored(sent, ada)) and body["current_message_id"] == "a3"
     assert body["user_id"] == ada["id"] and body["archived"] is False
-    assert body["meta"] == {"tags": []}
+    assert body["meta"] == {}
     # A chat without history or with a linear list that is not the path is kept as sent.
     odd = {"title": "Plain", "messages": [{"role": "user", "content": "hi"}], "x": None}
     plain = await new_chat(client, ada["token"], odd)
-    assert plain["chat"] == odd
+    assert plain["chat"] == authored(odd, ada)
 
 
 async def test_update_merges_shallowly_and_per_message(client: httpx.AsyncClient) -> None:
@@ -103,7 +103,9 @@ async def test_list_pages_pins_archives_and_folders(client: httpx.AsyncClient) -
     page2 = (await client.get("/api/v1/chats/?page=2", headers=headers)).json()
     page3 = (await client.get("/api/v1/chats/?page=3", headers=headers)).json()
     assert (len(page1), len(page2), page3) == (60, 1, [])
-    assert set(page1[0]) == {"id", "title", "updated_at", "created_at", "last_read_at", "active"}
+    assert set(page1[0]) == {
+        "id", "title", "updated_at", "created_at", "last_read_at", "snippet", "active", "archived"
+    }  # fmt: skip
     everything = (await client.get("/api/v1/chats/", headers=headers)).json()
     assert len(everything) == 61
     window = (await client.get("/api/v1/chats/?skip=59&limit=5", headers=headers)).json()
@@ -156,7 +158,7 @@ async def test_tags(client: httpx.AsyncClient) -> None:
         f"/api/v1/chats/{one['id']}/tags", headers=headers, json={"name": "Deep Work"}
     )
     assert added.json() == [
-        {"id": "deep_work", "name": "Deep Work", "user_id": ada["id"], "meta": {}}
+        {"id": "deep_work", "name": "Deep Work", "user_id": ada["id"], "meta": None}
     ]
     await client.post(
         f"/api/v1/chats/{two['id']}/tags", headers=headers, json={"name": "deep work"}

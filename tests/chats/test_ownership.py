@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import httpx
 
-from tests.chats.support import new_chat
+from tests.chats.support import as_read, new_chat
 from tests.support import add_user, bearer, signup
 
 CHAT_ROUTES = (
@@ -93,7 +93,7 @@ async def test_admins_read_but_do_not_edit_others_chats(client: httpx.AsyncClien
     chat = await new_chat(client, uma["token"])
     as_ada = bearer(ada["token"])
     read = await client.get(f"/api/v1/chats/{chat['id']}", headers=as_ada)
-    assert read.status_code == 200 and read.json()["chat"] == chat["chat"]
+    assert read.status_code == 200 and read.json()["chat"] == as_read(chat["chat"])
     listed = await client.get(f"/api/v1/chats/list/user/{uma['id']}", headers=as_ada)
     assert [c["id"] for c in listed.json()] == [chat["id"]]
     edit = await client.post(

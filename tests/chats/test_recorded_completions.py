@@ -9,7 +9,7 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.chats.support import message, new_chat
+from tests.chats.support import as_read, message, new_chat
 from tests.completions.test_chat import content_of, sse_chunks
 from tests.conftest import MakeClient
 from tests.fakes.upstream import FakeUpstream
@@ -134,7 +134,7 @@ async def test_someone_elses_chat_is_refused_and_untouched(
         kept = (
             await client.get(f"/api/v1/chats/{chat['id']}", headers=bearer(uma["token"]))
         ).json()
-        assert kept["chat"] == chat["chat"]
+        assert kept["chat"] == as_read(chat["chat"])
 
 
 async def test_an_upstream_error_is_recorded(

@@ -29,10 +29,12 @@ OLLAMA_MODELS = ["fake-llama:latest"]
 def upstreams() -> Iterator[tuple[FakeUpstream, FakeUpstream]]:
     """An OpenAI-compatible and an Ollama fake, each with its own model, so that which
     connection serves a model is never ambiguous."""
-    with FakeUpstream(models=OPENAI_MODELS) as openai_up, FakeUpstream(
-        models=OLLAMA_MODELS
-    ) as ollama_up:
+    with (
+        FakeUpstream(models=OPENAI_MODELS) as openai_up,
+        FakeUpstream(models=OLLAMA_MODELS) as ollama_up,
+    ):
         yield openai_up, ollama_up
+
 
 HERE = Path(__file__).parent
 GOLDEN = HERE / "golden.json"

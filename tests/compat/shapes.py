@@ -2,10 +2,10 @@
 
 A shape is plain JSON so golden files stay readable: a scalar becomes its type name
 (`"str"`, `"number"`, `"bool"`, `"null"`), a list becomes `["list", <merged item shape>]`
-(`["list"]` when empty), an object becomes a dict of its keys' shapes. Keys that are ids
-(UUIDs, hex digests, bare numbers, version numbers) are folded into one `"<id>"` key so two servers that made
-different ids still agree. Where items of one list differ, their shapes merge: objects by the
-union of their keys, scalars into a sorted `"a|b"` alternative.
+(`["list"]` when empty), an object becomes a dict of its keys' shapes. Keys that are
+ids (UUIDs, hex digests, bare numbers, version numbers) are folded into one `"<id>"` key so
+two servers that made different ids still agree. Where items of one list differ, their
+shapes merge: objects by the union of their keys, scalars into a sorted `"a|b"` alternative.
 """
 
 from __future__ import annotations

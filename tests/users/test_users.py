@@ -235,11 +235,15 @@ async def test_delete_user_removes_everything(
     defaults["features"]["api_keys"] = True
     await client.post("/api/v1/users/default/permissions", headers=admin, json=defaults)
     key = (await client.post("/api/v1/auths/api_key", headers=bearer(cid["token"]))).json()
-    assert (await client.get("/api/v1/auths/", headers=bearer(key["api_key"]))).status_code == 200
+    assert (
+        await client.get("/api/v1/auths/api_key", headers=bearer(key["api_key"]))
+    ).status_code == 200
     deleted = await client.delete(f"/api/v1/users/{cid['id']}", headers=admin)
     assert deleted.status_code == 200 and deleted.json() is True
     assert (await client.get("/api/v1/auths/", headers=bearer(cid["token"]))).status_code == 401
-    assert (await client.get("/api/v1/auths/", headers=bearer(key["api_key"]))).status_code == 401
+    assert (
+        await client.get("/api/v1/auths/api_key", headers=bearer(key["api_key"]))
+    ).status_code == 401
     signin = await client.post(
         "/api/v1/auths/signin", json={"email": "cid@example.com", "password": PASSWORD}
     )

@@ -38,7 +38,7 @@ from owlet.deps import (
     SessionDep,
     VerifiedUser,
 )
-from owlet.errors import AppError
+from owlet.errors import AppError, Forbidden, Messages
 from owlet.users.presenter import profile_image_route
 
 router = APIRouter(prefix="/api/v1/auths", tags=["auths"])
@@ -58,8 +58,9 @@ async def get_session_user(
     identity: CurrentIdentity, service: Service, response: Response
 ) -> SessionUserInfoResponse:
     user = identity.user
-    if not identity.via_api_key:
-        set_token_cookie(response, service, identity.credential, identity.expires_at)
+    if identity.via_api_key:  # as Open WebUI 0.12.4: the session is for people, not keys
+        raise Forbidden(Messages.HUMAN_SESSION_REQUIRED)
+    set_token_cookie(response, service, identity.credential, identity.expires_at)
     return SessionUserInfoResponse(
         token=identity.credential,
         expires_at=identity.expires_at,
@@ -106,7 +107,7 @@ async def optional_identity(
         return None
 
 
-@router.post("/signout", response_model=SignoutResponse)
+@router.post("/signout", response_model=SignoutResponse, response_model_exclude_none=True)
 async def signout(
     identity: Annotated[Identity | None, Depends(optional_identity)],
     service: Service,

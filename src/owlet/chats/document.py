@@ -64,6 +64,30 @@ def split(chat: Mapping[str, Any]) -> Incoming:
     return Incoming(doc, messages, isinstance(raw, dict))
 
 
+def with_authors(chat: Mapping[str, Any], user_id: str, name: str) -> Json:
+    """The chat JSON with each message saying who wrote it, as Open WebUI stores them:
+    `user_id` on every message, and `user` ({id, name}) on the user's own turns. Values a
+    client already set are kept (an import keeps its authors)."""
+
+    def stamped(message: Any) -> Any:
+        if not isinstance(message, dict):
+            return message
+        out = {**message}
+        out.setdefault("user_id", user_id)
+        if out.get("role") == "user":
+            out.setdefault("user", {"id": user_id, "name": name})
+        return out
+
+    out = dict(chat)
+    history = out.get("history")
+    if isinstance(history, dict) and isinstance(history.get("messages"), dict):
+        messages = {k: stamped(m) for k, m in history["messages"].items()}
+        out["history"] = {**history, "messages": messages}
+    if isinstance(out.get("messages"), list):
+        out["messages"] = [stamped(m) for m in out["messages"]]
+    return out
+
+
 def without_children(message: Mapping[str, Any]) -> Json:
     return {k: v for k, v in message.items() if k != "childrenIds"}
 

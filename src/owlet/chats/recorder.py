@@ -85,6 +85,9 @@ class ChatRecorder:
                 return None  # a chat but no assistant message id: nothing to record into
         model_id = model.selected_model_id or str(model.entry["id"])
         user_message = _user_message(body, model_id)
+        if user_message is not None:
+            user_message.setdefault("user_id", user.id)
+            user_message.setdefault("user", {"id": user.id, "name": user.name})
         assistant_id = message_id if isinstance(message_id, str) and message_id else new_id()
         parent = user_message["id"] if user_message else body.get("parent_id")
         placeholder = {
@@ -94,7 +97,9 @@ class ChatRecorder:
             "content": "",
             "done": False,
             "model": model_id,
+            "modelIdx": None,
             "timestamp": now(),
+            "user_id": user.id,
         }
         if model.selected_model_id:
             placeholder["selectedModelId"] = model.selected_model_id
@@ -194,6 +199,8 @@ class ChatRecorder:
             outlet = self.outlet
             if done and outlet is not None and outlet.result not in (None, outlet.original):
                 message["content"], message["originalContent"] = outlet.result, outlet.original
+            if done and answer.content:
+                message["output"] = _output(self.message["id"], answer.content)
             if answer.reasoning:
                 message["reasoning_content"] = answer.reasoning
             if answer.usage is not None:
@@ -295,6 +302,20 @@ def _user_message(body: dict[str, Any], model_id: str) -> dict[str, Any] | None:
                 "models": [model_id],
             }
     return None
+
+
+def _output(message_id: str, text: str) -> list[dict[str, Any]]:
+    """The answer as an OpenResponses-style `output` list, which Open WebUI stores beside
+    `content` on a finished assistant message."""
+    return [
+        {
+            "type": "message",
+            "id": f"msg_{message_id}",
+            "status": "completed",
+            "role": "assistant",
+            "content": [{"type": "output_text", "text": text}],
+        }
+    ]
 
 
 def _folder(body: dict[str, Any]) -> str | None:

@@ -23,8 +23,10 @@ from owlet.chats.document import MessageRow, parent_of, text_of
 from owlet.tables import Chat, ChatMessage, ChatTag, Tag
 
 # What a list row carries (ChatTitleIdResponse), without the document or messages.
-TITLE_COLUMNS = (Chat.id, Chat.title, Chat.updated_at, Chat.created_at, Chat.last_read_at)
-TitleSelect = Select[str, str, int, int, int | None]
+TITLE_COLUMNS = (
+    Chat.id, Chat.title, Chat.updated_at, Chat.created_at, Chat.last_read_at, Chat.archived
+)  # fmt: skip
+TitleSelect = Select[str, str, int, int, int | None, bool]
 SORTS = {"updated_at": Chat.updated_at, "created_at": Chat.created_at, "title": Chat.title}
 
 
@@ -254,7 +256,7 @@ async def user_tags(session: AsyncSession, user_id: str) -> list[Tag]:
 
 async def ensure_tag(session: AsyncSession, user_id: str, tag_id: str, name: str) -> None:
     if await session.get(Tag, (tag_id, user_id)) is None:
-        session.add(Tag(id=tag_id, user_id=user_id, name=name, meta={}))
+        session.add(Tag(id=tag_id, user_id=user_id, name=name, meta=None))
         await session.flush()
 
 

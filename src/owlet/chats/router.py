@@ -274,7 +274,10 @@ async def get_chat(chat_id: Id, user: VerifiedUser, service: Service) -> Any:
     body = await service.present(await service.readable(user, chat_id))
     threshold = int(service.config.get("chat.compaction.token_threshold"))
     messages = body["chat"].get("history", {}).get("messages", {})
-    return {**body, "context_usage": context_usage(messages, body["current_message_id"], threshold)}
+    # Open WebUI says how a shared copy may be used; owlet's shares can always be continued.
+    chat = {**body["chat"], "share_mode": "continue"}
+    usage = context_usage(messages, body["current_message_id"], threshold)
+    return {**body, "chat": chat, "context_usage": usage}
 
 
 @router.post("/{chat_id}", response_model=ChatResponse)

@@ -81,11 +81,12 @@ class ChatResponse(BaseModel):
     archived: bool
     pinned: bool | None = False
     meta: dict[str, Any] = Field(default_factory=dict)
-    variables: dict[str, Any] | None = None
+    variables: dict[str, Any] | None = Field(default_factory=dict)
     folder_id: str | None = None
     tasks: list[Any] | None = None
     summary: str | None = None
     current_message_id: str | None = None
+    context_usage: dict[str, Any] | None = None
 
 
 class ChatWithUsage(ChatResponse):
@@ -100,7 +101,9 @@ class ChatTitleIdResponse(BaseModel):
     updated_at: int
     created_at: int
     last_read_at: int | None = None
+    snippet: str | None = None
     active: bool = False
+    archived: bool = False
 
 
 class SharedChatItem(BaseModel):

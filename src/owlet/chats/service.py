@@ -70,13 +70,23 @@ def chat_response(chat: Chat, rows: Sequence[MessageRow], tag_ids: list[str]) ->
         "share_id": chat.share_id,
         "archived": chat.archived,
         "pinned": chat.pinned,
-        "meta": {**(chat.meta or {}), "tags": tag_ids},
-        "variables": chat.variables,
+        "meta": _meta(chat.meta, tag_ids),
+        "variables": {} if chat.variables is None else chat.variables,
         "folder_id": chat.folder_id,
         "tasks": chat.tasks,
         "summary": chat.summary,
         "current_message_id": docs.current_id(chat.doc),
+        "context_usage": None,
     }
+
+
+def _meta(meta: Mapping[str, Any] | None, tag_ids: list[str]) -> dict[str, Any]:
+    """`meta` with `tags` from the tag rows; a chat that never had a tag has no `tags` key,
+    one whose tags were all removed has `[]` (the `tags` key in the stored meta marks it)."""
+    out = dict(meta or {})
+    if tag_ids or "tags" in out:
+        out["tags"] = tag_ids
+    return out
 
 
 class ChatService:
@@ -143,7 +153,7 @@ class ChatService:
     ) -> list[dict[str, Any]]:
         stmt = repo.titles(where, sort, direction)
         return [
-            {**row, "active": False}
+            {**row, "snippet": None, "active": False}
             for row in await repo.page(self.session, stmt, window.limit, window.offset)
         ]
 
@@ -166,7 +176,10 @@ class ChatService:
         linear = docs.linear_mode(incoming.doc, docs.tree(rows_of(incoming.messages)))
         stamp = now()
         meta = dict(meta or {})
+        had_tags = "tags" in meta
         tags = meta.pop("tags", [])
+        if had_tags and tags == []:
+            meta["tags"] = []  # had tags once (a clone of such a chat): `_meta` shows []
         chat = Chat(
             id=new_id(),
             user_id=user_id,
@@ -181,7 +194,7 @@ class ChatService:
             archived=False,
             pinned=bool(pinned),
             folder_id=folder_id,
-            last_read_at=None,
+            last_read_at=created_at or stamp,  # the author has read what they wrote
             created_at=created_at or stamp,
             updated_at=updated_at or created_at or stamp,
         )
@@ -202,6 +215,7 @@ class ChatService:
     ) -> dict[str, Any]:
         if folder_id is not None:
             await self.own_folder(user, folder_id)
+        chat_json = docs.with_authors(chat_json, user.id, user.name)
         chat = await self.insert(user.id, chat_json, folder_id=folder_id, variables=variables)
         return await self.present(chat)
 
@@ -210,7 +224,7 @@ class ChatService:
     ) -> dict[str, Any]:
         """Shallow merge of the chat JSON; `history.messages` merged per message id."""
         chat = await self.owned(user, chat_id)
-        incoming = split(chat_json)
+        incoming = split(docs.with_authors(chat_json, user.id, user.name))
         doc = dict(chat.doc)
         for key, value in incoming.doc.items():
             old = doc.get(key)
@@ -340,6 +354,8 @@ class ChatService:
             raise BadRequest("[ERROR: Tag name cannot be 'None']")
         await repo.ensure_tag(self.session, chat.user_id, tag_id(name), name.strip())
         await repo.add_chat_tag(self.session, chat, tag_id(name), now())
+        if "tags" not in (chat.meta or {}):
+            chat.meta = {**(chat.meta or {}), "tags": []}  # the marker `_meta` reads
 
     async def add_tag(self, user: User, chat_id: str, name: str) -> list[Tag]:
         chat = await self.owned(user, chat_id)

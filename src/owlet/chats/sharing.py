@@ -151,7 +151,8 @@ class ChatSharing(ChatService):
     async def clone(self, user: User, chat_id: str, title: str | None) -> dict[str, Any]:
         await self.require_permission(user, "chat.import")
         source = await self.owned(user, chat_id)  # others clone a share: /clone/shared
-        chat_json = (await self.present(source))["chat"]
+        presented = await self.present(source)
+        chat_json = presented["chat"]
         new_title = title or f"Clone of {source.title}"
         copy = {
             **chat_json,
@@ -161,7 +162,7 @@ class ChatSharing(ChatService):
         }
         chat = await self.insert(
             user.id, copy, folder_id=source.folder_id, pinned=source.pinned,
-            variables=source.variables,
+            variables=source.variables, meta=presented["meta"],
         )  # fmt: skip
         return await self.present(chat)
 
@@ -216,7 +217,7 @@ class ChatSharing(ChatService):
         for item in items:
             chat = await self.insert(
                 user.id,
-                item.chat,
+                docs.with_authors(item.chat, user.id, user.name),
                 folder_id=item.folder_id if item.folder_id in owned else None,
                 variables=item.variables,
                 meta=item.meta,

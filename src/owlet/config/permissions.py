@@ -16,7 +16,8 @@ _CHAT_TRUE = (
     "share", "export", "import", "stt", "tts", "call", "multiple_models", "temporary",
 )  # fmt: skip
 _FEATURES = {
-    "api_keys": False, "notes": True, "channels": True, "folders": True,
+    "api_keys": False, "notes": True, "channels": True, "encrypted_channels": False,
+    "folders": True,
     "direct_tool_servers": False, "web_search": True, "image_generation": True,
     "code_interpreter": True, "memories": True, "automations": False, "calendar": True,
     "webhooks": False,
@@ -29,7 +30,8 @@ def _spec() -> dict[tuple[str, str], tuple[str, bool]]:
     for item in _WORKSPACE:
         up = item.upper()
         spec["workspace", item] = (f"USER_PERMISSIONS_WORKSPACE_{up}_ACCESS", False)
-        for action in ("import", "export"):
+        # Knowledge has no import/export permission in Open WebUI 0.12.4.
+        for action in ("import", "export") if item != "knowledge" else ():
             spec["workspace", f"{item}_{action}"] = (
                 f"USER_PERMISSIONS_WORKSPACE_{up}_{action.upper()}",
                 False,
@@ -39,6 +41,7 @@ def _spec() -> dict[tuple[str, str], tuple[str, bool]]:
             f"USER_PERMISSIONS_WORKSPACE_{up}_ALLOW_PUBLIC_SHARING",
             False,
         )
+    spec["workspace", "models_hidden"] = ("USER_PERMISSIONS_WORKSPACE_MODELS_HIDDEN", False)
     spec["sharing", "notes"] = ("USER_PERMISSIONS_NOTES_ALLOW_SHARING", False)
     spec["sharing", "folders"] = ("USER_PERMISSIONS_FOLDERS_ALLOW_SHARING", False)
     spec["sharing", "public_notes"] = ("USER_PERMISSIONS_NOTES_ALLOW_PUBLIC_SHARING", False)

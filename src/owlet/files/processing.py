@@ -80,7 +80,17 @@ class FileProcessor:
         """The file's chunks and vectors, in its own collection (replacing earlier ones)."""
         collection = file_collection(file_id)
         config = await self.config.fresh()
-        metadata = {"file_id": file_id, "name": filename, "source": filename, "hash": digest}
+        async with self.sessionmaker() as session:
+            row = await session.get(File, file_id)
+            meta = dict(row.meta or {}) if row is not None else {}
+            owner = row.user_id if row is not None else None
+        # Each chunk says where it came from, with the fields Open WebUI's citations carry.
+        metadata = {
+            "file_id": file_id, "name": filename, "source": filename, "hash": digest,
+            "content_type": meta.get("content_type") or "", "size": meta.get("size") or 0,
+            "created_by": owner, "file_hash": meta.get("file_hash") or digest,
+            "collection_name": collection,
+        }  # fmt: skip
         # Embed first: if that fails, the file keeps its earlier vectors.
         items, vectors = await self.retrieval.embed_chunks(config, collection, text, metadata)
         await self.retrieval.store.drop(collection)
@@ -122,7 +132,7 @@ class FileProcessor:
             if kb_id is not None:  # it stays `processing` until it is in the knowledge base
                 await self.retrieval.store.delete(kb_id, "file_id", file_id)
                 await self.retrieval.copy(file_collection(file_id), kb_id, {})
-            result: dict[str, Any] = {"status": COMPLETED, "content": text}
+            result: dict[str, Any] = {"status": COMPLETED, "content": text, "error": None}
         except Unsupported as exc:
             result, digest = {"status": FAILED, "error": str(exc)}, None
         except EmbeddingError as exc:
@@ -140,6 +150,8 @@ class FileProcessor:
                 return  # deleted meanwhile
             data = {k: v for k, v in row.data.items() if k not in ("error", "content")}
             row.data = {**data, **result}
+            if result["status"] == COMPLETED:  # where its vectors are, as Open WebUI says
+                row.meta = {**(row.meta or {}), "collection_name": file_collection(file_id)}
             row.hash = digest
             row.updated_at = now()
             if kb_id is not None and result["status"] == COMPLETED:

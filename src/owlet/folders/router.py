@@ -10,6 +10,8 @@ from owlet.core.validation import Identifier
 from owlet.deps import ConfigDep, ContainerDep, SessionDep, VerifiedUser
 from owlet.folders.schemas import (
     FolderAccessForm,
+    FolderAccessModel,
+    FolderDetail,
     FolderExpandedForm,
     FolderForm,
     FolderListItem,
@@ -48,9 +50,9 @@ async def shared_folders(user: VerifiedUser, service: Service) -> Any:
     return await service.shared(user)
 
 
-@router.get("/{folder_id}", response_model=FolderModel)
+@router.get("/{folder_id}", response_model=FolderDetail)
 async def get_folder(folder_id: Identifier, user: VerifiedUser, service: Service) -> Any:
-    return await service.present(await service.readable(user, folder_id))
+    return await service.detail(user, await service.readable(user, folder_id))
 
 
 @router.post("/{folder_id}/update", response_model=FolderModel)
@@ -74,7 +76,7 @@ async def expand_folder(
     return await service.set_expanded(user, folder_id, form.is_expanded)
 
 
-@router.post("/{folder_id}/access/update", response_model=FolderModel)
+@router.post("/{folder_id}/access/update", response_model=FolderAccessModel)
 async def update_folder_access(
     folder_id: Identifier, form: FolderAccessForm, user: VerifiedUser, service: Service
 ) -> Any:

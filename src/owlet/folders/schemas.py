@@ -54,7 +54,16 @@ class FolderModel(BaseModel):
     is_expanded: bool = False
     created_at: int
     updated_at: int
+
+
+class FolderAccessModel(FolderModel):
     access_grants: list[dict[str, Any]] | None = None
+
+
+class FolderDetail(FolderAccessModel):
+    """GET /folders/{id}: also whether the caller may change it."""
+
+    write_access: bool = False
 
 
 class FolderListItem(BaseModel):

@@ -83,6 +83,12 @@ class FolderService:
         grants = [GrantModel.model_validate(g).model_dump() for g in await self._grants(folder.id)]
         return {**_fields(folder), "access_grants": grants}
 
+    async def detail(self, user: User, folder: Folder) -> dict[str, Any]:
+        write = folder.user_id == user.id or can_access(
+            await self._principal(user), None, await self._grants(folder.id), "write"
+        )
+        return {**await self.present(folder), "write_access": write}
+
     async def list_own(self, user: User) -> list[dict[str, Any]]:
         stmt = select(Folder).where(Folder.user_id == user.id).order_by(Folder.created_at)
         folders = list((await self.session.scalars(stmt)).all())
@@ -163,7 +169,7 @@ class FolderService:
         stamp = now()
         folder = Folder(
             id=new_id(), parent_id=form.parent_id, user_id=owner, name=form.name,
-            items=None, meta=form.meta or {}, data=form.data or {}, is_expanded=False,
+            items=None, meta=form.meta, data=form.data, is_expanded=False,
             created_at=stamp, updated_at=stamp,
         )  # fmt: skip
         self.session.add(folder)

@@ -12,7 +12,7 @@ from fastapi import APIRouter
 from pydantic import Field
 from sqlalchemy import delete, select
 
-from owlet.core.clock import now
+from owlet.core.clock import now, version_id
 from owlet.core.outbound import fetch_text
 from owlet.core.validation import Form, JsonObject
 from owlet.deps import AdminUser, ContainerDep, SessionDep, VerifiedUser
@@ -50,8 +50,10 @@ class SyncForm(Form):
 
 def response(row: Function, content: bool = False) -> dict[str, Any]:
     body = {
+        "version_id": version_id(row.id, row.updated_at),
         "id": row.id, "user_id": row.user_id, "type": row.type, "name": row.name,
-        "meta": row.meta, "is_active": row.is_active, "is_global": row.is_global,
+        "meta": {"toggle": False, **(row.meta or {})}, "is_active": row.is_active,
+        "is_global": row.is_global,
         "updated_at": row.updated_at, "created_at": row.created_at,
     }  # fmt: skip
     if content:
@@ -94,14 +96,14 @@ async def list_functions(_user: VerifiedUser, session: SessionDep, container: Co
 @router.get("/list")
 async def list_with_users(_admin: AdminUser, session: SessionDep) -> Any:
     stmt = (
-        select(Function, User.name, User.email)
+        select(Function, User.name, User.email, User.role)
         .join(User, User.id == Function.user_id, isouter=True)
         .order_by(Function.id)
     )
     rows = (await session.execute(stmt)).all()
     return [
-        {**response(f), "user": {"id": f.user_id, "name": name, "email": email}}
-        for f, name, email in rows
+        {**response(f), "user": {"id": f.user_id, "name": name, "role": role, "email": email}}
+        for f, name, email, role in rows
     ]
 
 
@@ -287,8 +289,10 @@ async def get_user_valves(function_id: str, user: VerifiedUser, session: Session
 async def user_valves_spec(
     function_id: str, _user: VerifiedUser, session: SessionDep, container: ContainerDep
 ) -> Any:
-    instance = await _instance(container, await _get(session, function_id))
-    return valves_schema(instance, "UserValves")
+    row = await _get(session, function_id)
+    if not row.is_active:  # as Open WebUI 0.12.4: an inactive function offers no user valves
+        return None
+    return valves_schema(await _instance(container, row), "UserValves")
 
 
 @router.post("/id/{function_id}/valves/user/update")

@@ -13,6 +13,7 @@ class GroupModel(BaseModel):
     model_config = ConfigDict(from_attributes=True)
 
     id: str
+    parent_group_id: str | None = None  # Open WebUI 0.12.4 has nested groups; owlet's are flat
     user_id: str
     name: str
     description: str

@@ -82,7 +82,7 @@ async def create_knowledge(form: KnowledgeForm, user: VerifiedUser, service: Ser
 
 @router.get("/{knowledge_id}")
 async def get_knowledge(knowledge_id: Identifier, user: VerifiedUser, service: Service) -> Any:
-    return await service.present(user, await service.readable(user, knowledge_id))
+    return await service.present(user, await service.readable(user, knowledge_id), files="null")
 
 
 @router.post("/{knowledge_id}/update")
@@ -110,8 +110,19 @@ async def knowledge_files(
     kb = await service.readable(user, knowledge_id)
     files = list(await service.files_of(kb.id))
     window = files[(page - 1) * PAGE_SIZE : page * PAGE_SIZE]
+    owners = await service.people({f.user_id for f in window})
     return {
-        "items": [present_file(f, content=include_content) for f in window],
+        "items": [
+            {
+                **present_file(f, content=include_content),
+                "data": f.data if include_content else None,
+                "directory_id": None,  # owlet's knowledge bases have no folders
+                "directory_path": "",
+                "has_original": bool(f.path),
+                "user": owners.get(f.user_id),
+            }
+            for f in window
+        ],
         "directories": [],
         "breadcrumbs": [],
         "total": len(files),

@@ -8,7 +8,7 @@ answered 404, like a missing one; one they may read but not change answers 403.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, Literal
 
 from sqlalchemy import ColumnElement, and_, delete, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -85,17 +85,42 @@ class KnowledgeService:
 
     # ------------------------------------------------------------ shapes
 
-    async def present(self, user: User, kb: Knowledge, files: bool = True) -> dict[str, Any]:
+    async def present(
+        self,
+        user: User,
+        kb: Knowledge,
+        files: Literal["list", "null", "omit"] = "list",
+        write_access: bool = True,
+    ) -> dict[str, Any]:
+        """A knowledge base as Open WebUI 0.12.4 answers each route: `files` listed after a
+        file change, null where its client fetches them from `/files`, or left out in lists;
+        `write_access` where it says it."""
         grants = await grants_repository.for_resource(self.session, RESOURCE, kb.id)
         body: dict[str, Any] = {
             "id": kb.id, "user_id": kb.user_id, "name": kb.name, "description": kb.description,
             "meta": kb.meta, "created_at": kb.created_at, "updated_at": kb.updated_at,
             "access_grants": [GrantModel.model_validate(g).model_dump() for g in grants],
-            "write_access": await self.can(user, kb, "write"),
         }  # fmt: skip
-        if files:
+        if files == "list":
             body["files"] = [file_metadata(f) for f in await self.files_of(kb.id)]
+        elif files == "null":
+            body["files"] = None
+        if write_access:
+            body["write_access"] = await self.can(user, kb, "write")
         return body
+
+    async def people(self, user_ids: set[str]) -> dict[str, dict[str, Any]]:
+        """{id: {id, name, role, email}} for the owners shown beside bases and files."""
+        rows = (await self.session.scalars(select(User).where(User.id.in_(user_ids)))).all()
+        return {u.id: {"id": u.id, "name": u.name, "role": u.role, "email": u.email} for u in rows}
+
+    async def file_counts(self, kb_ids: list[str]) -> dict[str, int]:
+        stmt = (
+            select(KnowledgeFile.knowledge_id, func.count())
+            .where(KnowledgeFile.knowledge_id.in_(kb_ids))
+            .group_by(KnowledgeFile.knowledge_id)
+        )
+        return {kb_id: int(n) for kb_id, n in (await self.session.execute(stmt)).all()}
 
     async def files_of(self, kb_id: str) -> Sequence[File]:
         stmt = (
@@ -137,10 +162,15 @@ class KnowledgeService:
         total = await self.session.scalar(select(func.count()).select_from(Knowledge).where(where))
         stmt = select(Knowledge).where(where).order_by(Knowledge.updated_at.desc(), Knowledge.id)
         rows = (await self.session.scalars(stmt.offset(offset).limit(limit))).all()
-        return {
-            "items": [await self.present(user, kb, files=False) for kb in rows],
-            "total": int(total or 0),
-        }
+        owners = await self.people({kb.user_id for kb in rows})
+        counts = await self.file_counts([kb.id for kb in rows])
+        items = []
+        for kb in rows:
+            body = await self.present(user, kb, files="omit", write_access=False)
+            body["user"], body["file_count"] = owners.get(kb.user_id), counts.get(kb.id, 0)
+            body["write_access"] = await self.can(user, kb, "write")
+            items.append(body)
+        return {"items": items, "total": int(total or 0)}
 
     # ------------------------------------------------------------ writing
 
@@ -157,7 +187,7 @@ class KnowledgeService:
         self.session.add(kb)
         await self.session.flush()
         await self._set_grants(user, kb, grants)
-        return await self.present(user, kb)
+        return await self.present(user, kb, files="null", write_access=False)
 
     async def _set_grants(self, user: User, kb: Knowledge, grants: Sequence[GrantForm]) -> None:
         permissions = await user_permissions.effective(self.session, self.config, user.id)
@@ -264,7 +294,7 @@ class KnowledgeService:
         await self.session.execute(delete(KnowledgeFile).where(KnowledgeFile.knowledge_id == kb.id))
         await self.store.drop(kb.id)
         kb.updated_at = now()
-        return await self.present(user, kb)
+        return await self.present(user, kb, files="null", write_access=False)
 
     async def delete(self, user: User, kb_id: str) -> bool:
         kb = await self.writable(user, kb_id)

@@ -14,11 +14,13 @@ from owlet.access.schemas import GrantModel
 from owlet.access.service import principal_for
 from owlet.config.store import ConfigStore
 from owlet.container import Container
+from owlet.core.clock import version_id
 from owlet.errors import BadRequest
 from owlet.functions.actions import decorate
 from owlet.functions.pipes import pipe_models
 from owlet.models.arena import arena_entries, arena_readable
 from owlet.models.records_cache import RESOURCE
+from owlet.models.schemas import full_meta
 from owlet.tables import AccessGrant, Model, User
 
 MODEL_NOT_FOUND = "Model not found"
@@ -50,11 +52,13 @@ class ResolvedModel:
 
 def info_of(record: Model, grants: Sequence[AccessGrant]) -> dict[str, Any]:
     return {
+        "version_id": version_id(record.id, record.updated_at),
         "id": record.id,
         "user_id": record.user_id,
         "base_model_id": record.base_model_id,
         "name": record.name,
-        "meta": record.meta or {},
+        "params": record.params or {},
+        "meta": full_meta(record.meta, image=False),
         "access_grants": [GrantModel.model_validate(g).model_dump() for g in grants],
         "is_active": record.is_active,
         "updated_at": record.updated_at,

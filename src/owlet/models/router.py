@@ -22,6 +22,7 @@ from owlet.models.registry import ModelNotFound, ModelRegistry
 from owlet.models.schemas import (
     ModelAccessForm,
     ModelAccessResponse,
+    ModelExportItem,
     ModelForm,
     ModelId,
     ModelIdForm,
@@ -34,6 +35,13 @@ from owlet.models.schemas import (
 from owlet.models.service import ModelService
 from owlet.providers.answer import ModelUnavailable
 from owlet.providers.gateway import unload
+
+
+def wire(model: dict[str, Any]) -> dict[str, Any]:
+    """A model entry as listed: without the node indexes kept beside it for routing (an
+    Ollama model names its nodes in `ollama.urls`, as Open WebUI's do)."""
+    return {"tags": [], **{k: v for k, v in model.items() if k != "urls"}}
+
 
 router = APIRouter(tags=["models"])
 records = APIRouter(prefix="/api/v1/models", tags=["models"])
@@ -60,12 +68,12 @@ Text = Annotated[CleanText | None, Query(max_length=500)]
 @router.get("/api/models", response_model=ModelsResponse)
 @router.get("/api/v1/models", response_model=ModelsResponse)
 async def list_models(user: VerifiedUser, registry: Registry, refresh: bool = False) -> Any:
-    return {"data": await registry.visible(user, refresh=refresh)}
+    return {"data": [wire(m) for m in await registry.visible(user, refresh=refresh)]}
 
 
 @router.get("/api/models/base", response_model=ModelsResponse)
 async def list_base_models(_admin: AdminUser, container: ContainerDep, config: ConfigDep) -> Any:
-    return {"data": await container.catalog.base_models(config)}
+    return {"data": [wire(m) for m in await container.catalog.base_models(config)]}
 
 
 class UnloadForm(Form):
@@ -141,8 +149,8 @@ async def create_model(form: ModelForm, user: VerifiedUser, service: Service) ->
     return await service.create(user, form)
 
 
-@records.get("/export", response_model=list[ModelModel])
-async def export_models(user: VerifiedUser, service: Service) -> list[ModelModel]:
+@records.get("/export", response_model=list[ModelExportItem])
+async def export_models(user: VerifiedUser, service: Service) -> list[ModelExportItem]:
     return await service.export(user)
 
 

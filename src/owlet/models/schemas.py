@@ -43,9 +43,28 @@ class ModelImportForm(Form):
     models: list[JsonObject] = Field(max_length=10_000)
 
 
+# The `meta` keys Open WebUI 0.12.4 always answers with (null when unset).
+META_KEYS = (
+    "profile_image_url", "background_image_url", "description", "i18n", "capabilities",
+    "knowledge", "voice", "voice_avatar",
+)  # fmt: skip
+
+
+def full_meta(meta: dict[str, Any] | None, image: bool = True) -> dict[str, Any]:
+    """`meta` with every key of META_KEYS (lists leave out `profile_image_url`: the
+    picture has its own route)."""
+    keys = META_KEYS if image else META_KEYS[1:]
+    out = {key: None for key in keys}
+    out.update(meta or {})
+    if not image:
+        out.pop("profile_image_url", None)
+    return out
+
+
 class ModelModel(BaseModel):
     model_config = ConfigDict(from_attributes=True)
 
+    version_id: str | None = None
     id: str
     user_id: str
     base_model_id: str | None = None
@@ -56,6 +75,10 @@ class ModelModel(BaseModel):
     is_active: bool
     updated_at: int
     created_at: int
+
+
+class ModelExportItem(ModelModel):
+    background_image_data: str | None = None
 
 
 class ModelOwner(BaseModel):

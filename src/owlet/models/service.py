@@ -14,16 +14,18 @@ from owlet.access.schemas import GrantForm, GrantModel
 from owlet.access.service import principal_for
 from owlet.config.store import ConfigStore
 from owlet.container import Container
-from owlet.core.clock import now
+from owlet.core.clock import now, version_id
 from owlet.errors import BadRequest, Conflict, Forbidden, Messages, NotFound
 from owlet.models import repository
 from owlet.models.records_cache import RESOURCE
 from owlet.models.schemas import (
     ModelAccessForm,
     ModelAccessResponse,
+    ModelExportItem,
     ModelForm,
     ModelModel,
     ModelOwner,
+    full_meta,
 )
 from owlet.tables import Model, User
 from owlet.users import permissions as user_permissions
@@ -85,12 +87,13 @@ class ModelService:
     @staticmethod
     def _model(record: Model, grants: Sequence[Any]) -> ModelModel:
         return ModelModel(
+            version_id=version_id(record.id, record.updated_at),
             id=record.id,
             user_id=record.user_id,
             base_model_id=record.base_model_id,
             name=record.name,
             params=record.params or {},
-            meta=record.meta or {},
+            meta=full_meta(record.meta),
             access_grants=[GrantModel.model_validate(g) for g in grants],
             is_active=record.is_active,
             updated_at=record.updated_at,
@@ -130,14 +133,14 @@ class ModelService:
         start = (max(page or 1, 1) - 1) * PAGE_SIZE
         items = await self._present(visible[start : start + PAGE_SIZE], principal)
         for item in items:
-            item.meta = {k: v for k, v in item.meta.items() if k != "profile_image_url"}
+            item.meta = full_meta(item.meta, image=False)
         return items, len(visible)
 
     async def base_records(self, tag: str | None) -> list[ModelModel]:
         rows = [r for r in await repository.all_models(self.session) if r.base_model_id is None]
         if tag:
             rows = [r for r in rows if tag.lower() in _tag_names(r)]
-        return [await self.model(r) for r in rows]
+        return [ModelExportItem(**(await self.model(r)).model_dump()) for r in rows]
 
     async def all_records(self) -> list[ModelModel]:
         """Every record, for an admin: presets and base-model overrides, none filtered."""
@@ -178,9 +181,10 @@ class ModelService:
     async def get(self, user: User, model_id: str) -> ModelAccessResponse:
         record = await self.require_readable(user, model_id)
         principal = await principal_for(self.session, user)
-        return (await self._present([record], principal))[0]
+        # Open WebUI 0.12.4 names the owner in lists, not here.
+        return (await self._present([record], principal))[0].model_copy(update={"user": None})
 
-    async def export(self, user: User) -> list[ModelModel]:
+    async def export(self, user: User) -> list[ModelExportItem]:
         await self._require_permission(user, "workspace.models_export")
         principal = await principal_for(self.session, user)
         rows = (
@@ -188,7 +192,7 @@ class ModelService:
             if self._bypass(principal)
             else await repository.by_owner(self.session, user.id)
         )
-        return [await self.model(r) for r in rows]
+        return [ModelExportItem(**(await self.model(r)).model_dump()) for r in rows]
 
     # -- writing ----------------------------------------------------------------------------
 
@@ -220,11 +224,10 @@ class ModelService:
         record = await self._writable(user, form.id)
         record.name = form.name
         record.params = form.params
+        old_image = (record.meta or {}).get("profile_image_url")
         record.meta = {**form.meta} if "meta" in fields else record.meta
-        if "meta" in fields and "profile_image_url" not in form.meta:
-            old = (record.meta or {}).get("profile_image_url")
-            if old:
-                record.meta["profile_image_url"] = old
+        if "meta" in fields and not form.meta.get("profile_image_url") and old_image:
+            record.meta = {**record.meta, "profile_image_url": old_image}  # kept, not cleared
         if "base_model_id" in fields:
             record.base_model_id = form.base_model_id
         record.is_active = form.is_active

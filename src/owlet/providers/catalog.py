@@ -11,6 +11,7 @@ import asyncio
 import logging
 import time
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from owlet.config.store import ConfigStore
@@ -121,14 +122,34 @@ class ModelCatalog:
                 if "api.openai.com" in conn.url:
                     raw = [m for m in raw if not _non_chat(str(m.get("id")))]
             return [_openai_entry(conn, m) for m in raw if m.get("id")]
+        loaded: dict[str, int] = {}
         if conn.model_ids:
             raw = [{"name": m, "model": m} for m in conn.model_ids]
         else:
-            body = await self.upstream.request_json(
-                conn, "GET", "/api/tags", read_timeout=self.timeout
+            body, loaded = await asyncio.gather(
+                self.upstream.request_json(conn, "GET", "/api/tags", read_timeout=self.timeout),
+                self._loaded(conn),
             )
             raw = listed_items(body, "models")
-        return [_ollama_entry(conn, m) for m in raw if m.get("model") or m.get("name")]
+        return [_ollama_entry(conn, m, loaded) for m in raw if m.get("model") or m.get("name")]
+
+    async def _loaded(self, conn: Connection) -> dict[str, int]:
+        """{model: when it unloads (unix seconds)} from the node's `/api/ps`; {} if it has none."""
+        try:
+            body = await self.upstream.request_json(
+                conn, "GET", "/api/ps", read_timeout=self.timeout
+            )
+        except UpstreamError:
+            return {}
+        out: dict[str, int] = {}
+        for item in listed_items(body, "models"):
+            name, when = item.get("model") or item.get("name"), item.get("expires_at")
+            if isinstance(name, str) and isinstance(when, str):
+                try:
+                    out[name] = int(datetime.fromisoformat(when.replace("Z", "+00:00")).timestamp())
+                except ValueError:
+                    continue
+        return out
 
 
 def listed_items(body: Any, key: str) -> list[dict[str, Any]]:
@@ -150,30 +171,32 @@ def _openai_entry(conn: Connection, raw: dict[str, Any]) -> dict[str, Any]:
         "object": "model",
         "created": raw.get("created") or 0,
         "owned_by": "openai",
-        "openai": raw,
+        "openai": {**raw, "connection_type": conn.connection_type},
         "connection_type": conn.connection_type,
+        "provider": conn.provider or "",
         "urlIdx": conn.idx,
     }
-    if conn.provider:
-        entry["provider"] = conn.provider
     if conn.tags:
         entry["tags"] = conn.tags
     return entry
 
 
-def _ollama_entry(conn: Connection, raw: dict[str, Any]) -> dict[str, Any]:
+def _ollama_entry(conn: Connection, raw: dict[str, Any], loaded: dict[str, int]) -> dict[str, Any]:
     name = str(raw.get("model") or raw.get("name"))
     model_id = conn.expose(name)
+    ollama = {**raw, "connection_type": conn.connection_type, "urls": [conn.idx]}
+    if name in loaded:
+        ollama["expires_at"] = loaded[name]
     entry = {
         "id": model_id,
         "name": raw.get("name") or model_id,
         "object": "model",
         "created": 0,
         "owned_by": "ollama",
-        "ollama": {**raw, "urls": [conn.idx]},
+        "ollama": ollama,
         "connection_type": conn.connection_type,
         "urls": [conn.idx],
-        "loaded": bool(raw.get("expires_at")),
+        "loaded": name in loaded or bool(raw.get("expires_at")),
     }
     if conn.tags:
         entry["tags"] = conn.tags

@@ -178,14 +178,46 @@ def _tool_calls_to_openai(calls: list[Any], first_index: int = 0) -> list[dict[s
     return result
 
 
-def usage(frame: dict[str, Any]) -> dict[str, int]:
-    prompt = int(frame.get("prompt_eval_count") or 0)
-    completion = int(frame.get("eval_count") or 0)
+def usage(frame: dict[str, Any]) -> dict[str, Any]:
+    """OpenAI's token counts plus Ollama's own timings, the usage Open WebUI reports for an
+    Ollama answer (durations in nanoseconds, rates in tokens per second)."""
+    prompt = _count(frame, "prompt_eval_count")
+    completion = _count(frame, "eval_count")
+    timings = {
+        key: _count(frame, key)
+        for key in ("total_duration", "load_duration", "prompt_eval_duration", "eval_duration")
+    }
+    seconds = timings["total_duration"] // 1_000_000_000
     return {
+        "input_tokens": prompt,
+        "output_tokens": completion,
+        "total_tokens": prompt + completion,
         "prompt_tokens": prompt,
         "completion_tokens": completion,
-        "total_tokens": prompt + completion,
+        "response_token/s": _rate(completion, timings["eval_duration"]),
+        "prompt_token/s": _rate(prompt, timings["prompt_eval_duration"]),
+        "total_duration": timings["total_duration"],
+        "load_duration": timings["load_duration"],
+        "prompt_eval_count": prompt,
+        "prompt_eval_duration": timings["prompt_eval_duration"],
+        "eval_count": completion,
+        "eval_duration": timings["eval_duration"],
+        "approximate_total": f"{seconds // 3600}h{seconds % 3600 // 60}m{seconds % 60}s",
+        "completion_tokens_details": {
+            "reasoning_tokens": 0,
+            "accepted_prediction_tokens": 0,
+            "rejected_prediction_tokens": 0,
+        },  # fmt: skip
     }
+
+
+def _count(frame: dict[str, Any], key: str) -> int:
+    value = frame.get(key)
+    return value if isinstance(value, int) and not isinstance(value, bool) and value > 0 else 0
+
+
+def _rate(tokens: int, nanoseconds: int) -> float:
+    return round(tokens / (nanoseconds / 1_000_000_000), 2) if nanoseconds else 0.0
 
 
 def _finish_reason(frame: dict[str, Any], saw_tool_calls: bool) -> str:
@@ -215,7 +247,7 @@ class ChunkTranslator:
             "object": "chat.completion.chunk",
             "created": self.created,
             "model": self.model,
-            "choices": [{"index": 0, "delta": delta, "finish_reason": finish}],
+            "choices": [{"index": 0, "logprobs": None, "delta": delta, "finish_reason": finish}],
         }
 
     def feed(self, frame: dict[str, Any]) -> list[dict[str, Any]]:
@@ -262,7 +294,12 @@ def chat_response(frame: dict[str, Any], model: str) -> dict[str, Any]:
         "created": int(time.time()),
         "model": model,
         "choices": [
-            {"index": 0, "message": out, "finish_reason": _finish_reason(frame, bool(calls))}
+            {
+                "index": 0,
+                "logprobs": None,
+                "message": out,
+                "finish_reason": _finish_reason(frame, bool(calls)),
+            }  # fmt: skip
         ],
         "usage": usage(frame),
     }

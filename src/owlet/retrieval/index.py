@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import json
 import re
 from collections.abc import Sequence
 from pathlib import Path
@@ -61,11 +62,14 @@ class Retrieval:
         embedder = self.embedder(config)
         vectors = await embedder.embed([c.text for c in chunks])
         key = f"{collection}:{metadata.get('file_id')}"
+        # Which embedder made the vectors, as Open WebUI records it: a JSON string.
+        made_by = json.dumps({"engine": config.get("rag.embedding_engine") or "",
+                              "model": embedder.name})  # fmt: skip
         items = [
             Item(
                 id=hashlib.sha256(f"{key}:{c.start}".encode()).hexdigest()[:32],
                 text=c.text,
-                metadata={**metadata, "start_index": c.start, "embedding_model": embedder.name},
+                metadata={**metadata, "start_index": c.start, "embedding_config": made_by},
             )
             for c in chunks
         ]

@@ -70,7 +70,9 @@ async def query_collection(
     await end_transaction(session)
     k = form.k or int(config.get("rag.top_k"))
     names = form.collection_names
-    return nested(await _search(container, config, names, form.query, k, form.hybrid))
+    found = nested(await _search(container, config, names, form.query, k, form.hybrid))
+    found.pop("ids")  # a merge across collections: Open WebUI 0.12.4 answers without ids
+    return found
 
 
 async def _search(

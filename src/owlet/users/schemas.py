@@ -64,6 +64,8 @@ class UserInfoResponse(BaseModel):
     email: str
     role: str
     bio: str | None = None
+    last_active_at: int
+    timezone: str | None = None
     groups: list[GroupRef] = Field(default_factory=list)
     is_active: bool = False
     status_emoji: str | None = None

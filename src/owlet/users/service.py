@@ -115,6 +115,8 @@ class UserService:
             email=user.email,
             role=user.role,
             bio=user.bio,
+            last_active_at=user.last_active_at,
+            timezone=user.timezone,
             groups=refs,
             is_active=is_active(user),
             status_emoji=user.status_emoji,

@@ -125,7 +125,9 @@ def release_notes(count: int = 5) -> dict[str, Any]:
         if heading:
             if len(notes) == count:
                 break
-            release = notes.setdefault(heading.group(1), {"date": heading.group(2) or ""})
+            # The three sections Open WebUI's release notes always have, empty when unused.
+            empty: dict[str, Any] = {"added": [], "fixed": [], "changed": []}
+            release = notes.setdefault(heading.group(1), {"date": heading.group(2) or "", **empty})
             section = None
         elif line.startswith("### ") and release is not None:
             section = release.setdefault(line[4:].strip().lower(), [])
