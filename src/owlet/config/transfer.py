@@ -69,7 +69,8 @@ _BOOL_KEYS = (
 )  # fmt: skip
 _TEXT_KEYS = (
     "ui.default_group_id", "ui.pending_user_overlay_title", "ui.pending_user_overlay_content",
-    "ui.watermark", "webui.url", "auth.api_key.allowed_endpoints", "task.model.default",
+    "ui.watermark", "webui.url", "ui.default_locale", "auth.api_key.allowed_endpoints",
+    "task.model.default",
     "task.model.external", "task.title.prompt_template", "task.tags.prompt_template",
     "task.follow_up.prompt_template", "chat.compaction.model", "chat.compaction.prompt_template",
     "rag.embedding_model", "rag.openai_api_base_url", "rag.openai_api_key",
