@@ -4,6 +4,7 @@ import, values checked by type (Open WebUI stores anything; owlet refuses with 4
 from __future__ import annotations
 
 import httpx
+import pytest
 
 from owlet.config.registry import DEFAULTS
 from owlet.config.transfer import NOT_EXPORTED, TYPES
@@ -53,7 +54,8 @@ async def test_export_import_round_trip(make_client: MakeClient) -> None:
         assert body["ui.enable_message_rating"] is False
         assert body["chat.context_compaction.token_threshold"] == 1234
         assert body["image_generation.size"] == "256x256"
-        assert "oauth.google.scope" not in body
+        # OAuth comes from the environment: shown, never imported
+        assert body["oauth.google.scope"] == "openid email profile"
         assert body["ui.enable_community_sharing"] is True  # merged, not replaced
         assert await _export(client, admin) == body
         config = (await client.get("/api/config", headers=admin)).json()
@@ -64,6 +66,57 @@ async def test_export_import_round_trip(make_client: MakeClient) -> None:
         # Re-importing the whole export changes nothing.
         again = await client.post("/api/v1/configs/import", headers=admin, json={"config": body})
         assert again.status_code == 200 and again.json() == body
+
+
+async def test_export_speaks_open_webui_names_and_types(
+    make_client: MakeClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # OAuth settings are read from the environment only
+    for name, value in (("OAUTH_CLIENT_ID", "owlet"), ("OAUTH_CLIENT_SECRET", "s3cret"),
+                        ("OAUTH_TIMEOUT", "5")):  # fmt: skip
+        monkeypatch.setenv(name, value)
+    async with make_client() as client:
+        admin = bearer((await signup(client, "Ada"))["token"])
+        exported = await _export(client, admin)
+        # Open WebUI's LDAP names, not owlet's
+        for theirs, ours in (
+            ("ldap.server.users_dn", "ldap.server.search_base"),
+            ("ldap.server.search_filter", "ldap.server.search_filters"),
+            ("ldap.group.enable_management", "ldap.server.enable_group_management"),
+            ("ldap.group.enable_creation", "ldap.server.enable_group_creation"),
+        ):
+            assert theirs in exported and ours not in exported
+        # counts Open WebUI keeps as text: unset is ""
+        assert exported["folders.max_file_count"] == ""
+        assert exported["automations.min_interval"] == ""
+        assert exported["auth.admin.email"] is None
+        # settings owlet stores without running, with their first values
+        assert exported["web.search.enable"] is False
+        assert exported["rag.tika_server_url"] == "http://tika:9998"
+        assert exported["subagents.max_iterations"] == 30
+        # OAuth from the environment, the client secret withheld
+        assert exported["oauth.client_id"] == "owlet"
+        assert exported["oauth.client_secret"] == ""
+        assert exported["oauth.timeout"] == "5"
+        assert "s3cret" not in str(exported)
+
+        sent = {"folders.max_file_count": "7", "automations.max_count": 3,
+                "ldap.server.users_dn": "ou=people", "web.search.result_count": 9,
+                "oauth.client_id": "other"}  # fmt: skip
+        imported = await client.post("/api/v1/configs/import", headers=admin, json={"config": sent})
+        assert imported.status_code == 200, imported.text
+        body = imported.json()
+        assert body["folders.max_file_count"] == 7 and body["automations.max_count"] == 3
+        assert body["ldap.server.users_dn"] == "ou=people"
+        assert body["web.search.result_count"] == 9
+        assert body["oauth.client_id"] == "owlet"
+        ldap = (await client.get("/api/v1/auths/admin/config/ldap/server", headers=admin)).json()
+        assert ldap["search_base"] == "ou=people"
+        web = (await client.get("/api/v1/retrieval/config", headers=admin)).json()["web"]
+        assert web["WEB_SEARCH_RESULT_COUNT"] == 9
+        cleared = {"folders.max_file_count": ""}
+        again = await client.post("/api/v1/configs/import", headers=admin, json={"config": cleared})
+        assert again.status_code == 200 and again.json()["folders.max_file_count"] == ""
 
 
 async def test_import_refuses_bad_input_and_writes_nothing(make_client: MakeClient) -> None:
@@ -81,6 +134,9 @@ async def test_import_refuses_bad_input_and_writes_nothing(make_client: MakeClie
             {"user.permissions": {"chat": {"nonsense": True}}},
             {"openai.api_base_urls": "http://x"},
             {"code_execution.engine": "docker"},
+            {"auth.mfa.enable": True},  # owlet has no multi-factor sign-in
+            {"folders.max_file_count": "many"},
+            {"web.search.result_count": "3"},
         ):
             response = await client.post(
                 "/api/v1/configs/import", headers=admin, json={"config": config}

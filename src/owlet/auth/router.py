@@ -13,6 +13,7 @@ from owlet.auth.schemas import (
     AddUserForm,
     AddUserResponse,
     AdminConfig,
+    AdminConfigSaved,
     AdminDetailsResponse,
     ApiKeyResponse,
     MfaStatusResponse,
@@ -182,10 +183,10 @@ async def get_admin_config(_admin: AdminUser, service: Service) -> AdminConfig:
     return service.admin_config()
 
 
-@router.post("/admin/config", response_model=AdminConfig)
+@router.post("/admin/config", response_model=AdminConfigSaved)
 async def update_admin_config(
     form: AdminConfig, _admin: AdminUser, service: Service
-) -> AdminConfig:
+) -> AdminConfigSaved:
     return await service.update_admin_config(form)
 
 

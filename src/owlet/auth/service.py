@@ -13,14 +13,17 @@ from owlet.auth import api_keys, repository, tokens
 from owlet.auth.credentials import Identity
 from owlet.auth.schemas import (
     ADMIN_CONFIG_KEYS,
+    KEPT_WHEN_LEFT_OUT,
+    NULLABLE_SKILL_LIMITS,
     AddUserForm,
     AdminConfig,
+    AdminConfigSaved,
     SignupForm,
     UpdatePasswordForm,
     UpdateProfileForm,
 )
 from owlet.config import repository as config_repository
-from owlet.config.store import ConfigStore
+from owlet.config.store import ConfigStore, Staged
 from owlet.container import Container
 from owlet.core.clock import new_id, now
 from owlet.core.durations import parse_lifetime
@@ -241,16 +244,26 @@ class AuthService:
         values = {field: self.config.get(key) for field, key in ADMIN_CONFIG_KEYS.items()}
         return AdminConfig.model_validate(values)
 
-    async def update_admin_config(self, form: AdminConfig) -> AdminConfig:
+    async def update_admin_config(self, form: AdminConfig) -> AdminConfigSaved:
         try:
             lifetime = parse_lifetime(form.JWT_EXPIRES_IN)
         except ValueError as exc:
             raise BadRequest(str(exc)) from exc
         if lifetime is None:
             log.warning("admin set JWT_EXPIRES_IN=%s: new tokens never expire", form.JWT_EXPIRES_IN)
-        values = {key: getattr(form, field) for field, key in ADMIN_CONFIG_KEYS.items()}
+        values: dict[str, Any] = {}
+        for field, key in ADMIN_CONFIG_KEYS.items():
+            value = getattr(form, field)
+            left_out = field not in form.model_fields_set or (
+                value is None and field not in NULLABLE_SKILL_LIMITS
+            )
+            if not (field in KEPT_WHEN_LEFT_OUT and left_out):
+                values[key] = value
         await self.config.stage(self.session, values)
-        return form
+        stored = Staged(self.config, values)
+        return AdminConfigSaved.model_validate(
+            {field: stored.get(key) for field, key in ADMIN_CONFIG_KEYS.items()}
+        )
 
     # -- API keys ---------------------------------------------------------------------------
 

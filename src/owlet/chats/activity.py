@@ -12,6 +12,7 @@ from owlet.chats import document as docs
 from owlet.chats import repository as repo
 from owlet.chats.insights import context_usage, estimate_tokens, stats_export, usage_stats
 from owlet.chats.service import ChatService
+from owlet.config import stored
 from owlet.core.clock import now
 from owlet.core.paging import Page
 from owlet.deps import end_transaction
@@ -169,11 +170,15 @@ def compaction_config(config: Any) -> dict[str, Any]:
         "CONTEXT_COMPACTION_MODEL": config.get("chat.compaction.model") or "",
         "ENABLE_CONTEXT_COMPACTION": bool(config.get("chat.compaction.enable")),
         "CONTEXT_COMPACTION_TOKEN_THRESHOLD": config.get("chat.compaction.token_threshold"),
-        "CONTEXT_COMPACTION_TOKEN_CAP": config.get("chat.compaction.token_cap"),
+        # unset: capped at the threshold, as Open WebUI reports it
+        "CONTEXT_COMPACTION_TOKEN_CAP": config.get("chat.compaction.token_cap")
+        or config.get("chat.compaction.token_threshold"),
         "CONTEXT_COMPACTION_RETENTION_PERCENTAGE": config.get(
             "chat.compaction.retention_percentage"
         ),
         "CONTEXT_COMPACTION_PROMPT_TEMPLATE": config.get("chat.compaction.prompt_template") or "",
+        # stored only: owlet has no tool permissions or tool search (config/stored.py)
+        **{wire: config.get(key) for wire, key, _, _ in stored.CHATS},
     }
 
 

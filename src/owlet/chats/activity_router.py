@@ -5,7 +5,7 @@ Included before `chats/router.py`, so `/read`, `/stats/…` and `/config` are no
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 from fastapi import APIRouter, Path, Query
 from fastapi.responses import StreamingResponse
@@ -13,6 +13,7 @@ from pydantic import Field
 
 from owlet.chats import activity
 from owlet.chats.router import Service
+from owlet.config import features, stored
 from owlet.config.store import Staged
 from owlet.core.paging import Page
 from owlet.core.streams import NDJSON_MEDIA_TYPE
@@ -40,6 +41,15 @@ class CompactionConfigForm(Form):
     CONTEXT_COMPACTION_TOKEN_CAP: int | None = Field(default=None, ge=1, le=10**9)
     CONTEXT_COMPACTION_RETENTION_PERCENTAGE: int = 40
     CONTEXT_COMPACTION_PROMPT_TEMPLATE: Annotated[CleanText, Field(max_length=100_000)] = ""
+
+
+# With the tool settings owlet stores only (left out: kept).
+if TYPE_CHECKING:  # the stored-only fields are read through `features.staged`
+    ChatsConfigForm = CompactionConfigForm
+else:
+    ChatsConfigForm = features.form_for(
+        "ChatsConfigForm", stored.CHATS, "all", CompactionConfigForm
+    )
 
 
 @router.post("/read")
@@ -86,9 +96,12 @@ async def compaction_config(_admin: AdminUser, config: ConfigDep) -> Any:
 
 @router.post("/config")
 async def update_compaction_config(
-    form: CompactionConfigForm, _admin: AdminUser, config: ConfigDep, session: SessionDep
+    form: ChatsConfigForm,
+    _admin: AdminUser,
+    config: ConfigDep,
+    session: SessionDep,
 ) -> Any:
-    values = {
+    values: dict[str, Any] = {
         "chat.compaction.model": form.CONTEXT_COMPACTION_MODEL,
         "chat.compaction.enable": form.ENABLE_CONTEXT_COMPACTION,
         "chat.compaction.token_threshold": form.CONTEXT_COMPACTION_TOKEN_THRESHOLD,
@@ -98,6 +111,7 @@ async def update_compaction_config(
             50, max(10, form.CONTEXT_COMPACTION_RETENTION_PERCENTAGE)
         ),
         "chat.compaction.prompt_template": form.CONTEXT_COMPACTION_PROMPT_TEMPLATE,
+        **features.staged(stored.CHATS, form),
     }
     await config.stage(session, values)
     return activity.compaction_config(Staged(config, values))

@@ -11,9 +11,9 @@ import copy
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Annotated, Any, Literal
 
-from pydantic import BaseModel, StringConstraints, create_model
+from pydantic import AfterValidator, BaseModel, Field, StringConstraints, create_model
 
-from owlet.core.validation import CleanText, Form, JsonObject
+from owlet.core.validation import CleanText, Form, JsonObject, check_json
 
 if TYPE_CHECKING:  # the store reads this module's first values: no import at run time
     from sqlalchemy.ext.asyncio import AsyncSession
@@ -27,6 +27,18 @@ Engine = Literal["pyodide", "jupyter"]
 
 # (wire name, config key, type, first value)
 Row = tuple[str, str, Any, Any]
+JsonList = Annotated[list[Any], Field(max_length=10_000), AfterValidator(check_json)]
+
+
+def row(wire: str, key: str, first: Any, kind: Any = None) -> Row:
+    """A row whose type follows from its first value, unless given (a `None` first value
+    needs one): booleans, integers, floats, text, lists of JSON and JSON objects."""
+    if kind is None:
+        if first is None:
+            raise TypeError(f"{key}: a None first value needs its type")
+        inferred = {bool: bool, int: int, float: float, str: Text, list: JsonList, dict: JsonObject}
+        kind = inferred[type(first)]
+    return (wire, key, kind, first)
 
 
 def _jupyter(prefix: str, key: str) -> list[Row]:
@@ -143,16 +155,21 @@ IMAGES: list[Row] = [
 ]
 
 SECTIONS = (CODE_EXECUTION, AUDIO_TTS, AUDIO_STT, AUDIO_REALTIME, IMAGES)
-FIRST_VALUES: dict[str, Any] = {key: value for rows in SECTIONS for _, key, _, value in rows}
-TYPES: dict[str, Any] = {key: kind for rows in SECTIONS for _, key, kind, _ in rows}
 
 
-def form_for(name: str, rows: list[Row], optional: frozenset[str] = frozenset()) -> type[Form]:
-    """A body with every wire field required (as Open WebUI has it), but those in `optional`."""
+def form_for(
+    name: str,
+    rows: list[Row],
+    optional: frozenset[str] | Literal["all"] = frozenset(),
+    base: type[Form] = Form,
+) -> type[Form]:
+    """A body with every wire field required (as Open WebUI has it), but those in `optional`
+    (`"all"`: every one; a field left out keeps its stored value)."""
     fields: dict[str, Any] = {
-        wire: ((kind, None) if wire in optional else (kind, ...)) for wire, _key, kind, _ in rows
+        wire: ((kind, None) if optional == "all" or wire in optional else (kind, ...))
+        for wire, _key, kind, _ in rows
     }
-    return create_model(name, __base__=Form, **fields)
+    return create_model(name, __base__=base, **fields)
 
 
 def read(rows: list[Row], values: Mapping[str, Any]) -> dict[str, Any]:

@@ -6,7 +6,7 @@ import copy
 from collections.abc import Callable
 from typing import Any
 
-from owlet.config.features import FIRST_VALUES
+from owlet.config import documents, features, stored
 from owlet.config.permissions import env_permissions
 from owlet.settings import Settings
 
@@ -23,12 +23,13 @@ DEFAULTS: dict[str, Callable[[Settings], Any]] = {
     "ui.pending_user_overlay_content": lambda s: s.pending_user_overlay_content,
     "ui.watermark": lambda s: s.response_watermark,
     "webui.url": lambda s: s.webui_url,
+    "ui.default_locale": lambda s: s.default_locale,
     "auth.enable_api_keys": lambda s: s.enable_api_keys,
     "auth.api_key.endpoint_restrictions": lambda s: s.enable_api_keys_endpoint_restrictions,
     "auth.api_key.allowed_endpoints": lambda s: s.api_keys_allowed_endpoints,
     "auth.jwt_expiry": lambda s: s.jwt_expires_in,
     "auth.admin.show": lambda s: s.show_admin_details,
-    "auth.admin.email": lambda s: s.admin_email,
+    "auth.admin.email": lambda s: s.admin_email or None,
     "user.permissions": lambda s: env_permissions(),
     "folders.enable": lambda s: s.enable_folders,
     "folders.max_file_count": lambda s: s.folder_max_file_count,
@@ -117,8 +118,16 @@ def _constant(value: Any) -> Callable[[Settings], Any]:
     return lambda _settings: copy.deepcopy(value)
 
 
-# Stored but not run by owlet: code execution, audio and image settings.
-DEFAULTS.update({key: _constant(value) for key, value in FIRST_VALUES.items()})
+# Stored but not run by owlet: code execution, audio, images, other retrieval engines, web
+# search and the rest of Open WebUI's settings (features.py, documents.py, stored.py).
+STORED_ROWS: list[features.Row] = [
+    item
+    for sections in (features.SECTIONS, documents.SECTIONS, stored.SECTIONS)
+    for rows in sections
+    for item in rows
+]
+STORED_TYPES: dict[str, Any] = {key: kind for _, key, kind, _ in STORED_ROWS}
+DEFAULTS.update({key: _constant(first) for _, key, _, first in STORED_ROWS})
 
 
 def env_defaults(settings: Settings) -> dict[str, Any]:

@@ -8,9 +8,11 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter
 from pydantic import BaseModel, Field, StringConstraints
 
+from owlet.auth.oauth.exported import oauth_exported
 from owlet.config import features, transfer
+from owlet.container import Container
 from owlet.core.validation import Form, JsonObject
-from owlet.deps import AdminUser, ConfigDep, SessionDep, VerifiedUser
+from owlet.deps import AdminUser, ConfigDep, ContainerDep, SessionDep, VerifiedUser
 
 router = APIRouter(prefix="/api/v1/configs", tags=["configs"])
 
@@ -93,6 +95,7 @@ class BannerModel(BaseModel):
     content: Annotated[str, StringConstraints(max_length=10_000)] = ""
     dismissible: bool = True
     timestamp: int = 0
+    i18n: JsonObject | None = None  # per-locale title and content
 
 
 class BannersForm(Form):
@@ -170,15 +173,25 @@ class ImportForm(Form):
     config: JsonObject
 
 
+def _exported(values: dict[str, Any], container: Container) -> dict[str, Any]:
+    return {**transfer.exported(values), **oauth_exported(container.settings.oauth)}
+
+
 @router.get("/export")
-async def export_config(_admin: AdminUser, config: ConfigDep) -> dict[str, Any]:
-    return transfer.exported(config.snapshot())
+async def export_config(
+    _admin: AdminUser, config: ConfigDep, container: ContainerDep
+) -> dict[str, Any]:
+    return _exported(config.snapshot(), container)
 
 
 @router.post("/import")
 async def import_config(
-    form: ImportForm, _admin: AdminUser, config: ConfigDep, session: SessionDep
+    form: ImportForm,
+    _admin: AdminUser,
+    config: ConfigDep,
+    session: SessionDep,
+    container: ContainerDep,
 ) -> dict[str, Any]:
     values = transfer.imported(form.config)
     await config.stage(session, values)
-    return transfer.exported({**config.snapshot(), **values})
+    return _exported({**config.snapshot(), **values}, container)

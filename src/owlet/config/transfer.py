@@ -2,8 +2,8 @@
 Open WebUI's dotted key names, so a file moves between owlet and Open WebUI.
 
 Import merges: keys sent replace the stored ones, others are kept. Keys owlet does not know
-are skipped (an Open WebUI export carries hundreds); a known key with a value of the wrong
-type is refused with 400 naming it, and nothing is written.
+are skipped, and so are `oauth.*` (read from the environment; the export shows them); a known
+key with a value of the wrong type is refused with 400 naming it, and nothing is written.
 """
 
 from __future__ import annotations
@@ -13,11 +13,11 @@ from typing import Annotated, Any, Literal
 
 from pydantic import Field, StringConstraints, TypeAdapter, ValidationError
 
-from owlet.config import features
+from owlet.config import documents
 from owlet.config.permissions import check_permission_tree
-from owlet.config.registry import DEFAULTS
+from owlet.config.registry import DEFAULTS, STORED_TYPES
 from owlet.core.durations import parse_lifetime
-from owlet.core.validation import CleanText, JsonObject
+from owlet.core.validation import CleanText, JsonObject, blank_when_unset, count_from_wire
 from owlet.errors import BadRequest
 
 Text = Annotated[CleanText, StringConstraints(max_length=100_000)]
@@ -43,10 +43,17 @@ OPEN_WEBUI_NAMES = {
     "rag.openai_api_key": "rag.openai.api_key",
     "rag.ollama_base_url": "rag.ollama.base_url",
     "rag.ollama_api_key": "rag.ollama.api_key",
+    "ldap.server.search_base": "ldap.server.users_dn",
+    "ldap.server.search_filters": "ldap.server.search_filter",
+    "ldap.server.enable_group_management": "ldap.group.enable_management",
+    "ldap.server.enable_group_creation": "ldap.group.enable_creation",
 }
 OWLET_NAMES = {theirs: ours for ours, theirs in OPEN_WEBUI_NAMES.items()}
 # Kept elsewhere in Open WebUI, so not part of its export either.
-NOT_EXPORTED = frozenset({"events.webhooks"})
+NOT_EXPORTED = frozenset({"events.webhooks"}) | documents.NOT_EXPORTED
+# Counts Open WebUI keeps as text: unset is "" on the wire (None in owlet), "7" means 7.
+BLANK_WHEN_UNSET = frozenset({"folders.max_file_count", "automations.max_count",
+                              "automations.min_interval"})  # fmt: skip
 
 _BOOL_KEYS = (
     "ui.enable_signup", "ui.enable_login_form", "ui.enable_community_sharing",
@@ -62,7 +69,8 @@ _BOOL_KEYS = (
 )  # fmt: skip
 _TEXT_KEYS = (
     "ui.default_group_id", "ui.pending_user_overlay_title", "ui.pending_user_overlay_content",
-    "ui.watermark", "webui.url", "auth.api_key.allowed_endpoints", "task.model.default",
+    "ui.watermark", "webui.url", "ui.default_locale", "auth.api_key.allowed_endpoints",
+    "task.model.default",
     "task.model.external", "task.title.prompt_template", "task.tags.prompt_template",
     "task.follow_up.prompt_template", "chat.compaction.model", "chat.compaction.prompt_template",
     "rag.embedding_model", "rag.openai_api_base_url", "rag.openai_api_key",
@@ -109,14 +117,16 @@ TYPES: dict[str, Any] = {
     "rag.hybrid_bm25_weight": Annotated[float, Field(ge=0.0, le=1.0)],
     "evaluation.arena.models": Objects,
     "ldap.server.port": Annotated[int, Field(ge=1, le=65535)] | None,
-    **features.TYPES,
+    **STORED_TYPES,
 }
 _ADAPTERS = {key: TypeAdapter(kind) for key, kind in TYPES.items()}
 
 
 def exported(values: dict[str, Any]) -> dict[str, Any]:
     return {
-        OPEN_WEBUI_NAMES.get(key, key): copy.deepcopy(value)
+        OPEN_WEBUI_NAMES.get(key, key): (
+            blank_when_unset(value) if key in BLANK_WHEN_UNSET else copy.deepcopy(value)
+        )
         for key, value in values.items()
         if key in DEFAULTS and key not in NOT_EXPORTED
     }
@@ -129,6 +139,8 @@ def imported(config: dict[str, Any]) -> dict[str, Any]:
         key = OWLET_NAMES.get(name, name)
         if key not in DEFAULTS or key in NOT_EXPORTED:
             continue
+        if key in BLANK_WHEN_UNSET:
+            value = count_from_wire(value)
         try:
             # strict: "true" is not a boolean and 1 is not a string, as JSON has it
             checked = _ADAPTERS[key].validate_python(value, strict=True)

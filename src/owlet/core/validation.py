@@ -12,7 +12,15 @@ import re
 from typing import Annotated, Any
 
 from email_validator import EmailNotValidError, validate_email
-from pydantic import AfterValidator, BaseModel, StringConstraints, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    Field,
+    PlainSerializer,
+    StringConstraints,
+    model_validator,
+)
 
 MAX_JSON_DEPTH = 32
 INT64_MAX = 2**63 - 1
@@ -102,3 +110,24 @@ Identifier = Annotated[
 ShortText = Annotated[str, StringConstraints(max_length=10_000)]
 EmailText = Annotated[str, StringConstraints(min_length=1, max_length=320)]
 Password = Annotated[str, StringConstraints(min_length=1, max_length=1024)]
+
+
+def count_from_wire(value: Any) -> Any:
+    """Open WebUI keeps some counts as text: "" is unset and "7" is 7."""
+    if value == "":
+        return None
+    if isinstance(value, str) and value.strip().isdigit():
+        return int(value)
+    return value
+
+
+def blank_when_unset(value: int | None) -> int | str:
+    return "" if value is None else value
+
+
+# A count that is unset as "" on the wire and None in owlet (FOLDER_MAX_FILE_COUNT and kin).
+WireCount = Annotated[
+    Annotated[int, Field(ge=0)] | None,
+    BeforeValidator(count_from_wire),
+    PlainSerializer(blank_when_unset, return_type=int | str),
+]

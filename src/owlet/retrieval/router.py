@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import hashlib
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 from fastapi import APIRouter
 from pydantic import Field
 
+from owlet.config import documents, features
 from owlet.config.store import Staged
 from owlet.core.validation import CleanText, Form, Identifier
 from owlet.deps import AdminUser, ConfigDep, ContainerDep, SessionDep, VerifiedUser, end_transaction
@@ -172,31 +173,78 @@ class ConnectionForm(Form):
     key: Annotated[str, Field(max_length=4096)] = ""
 
 
-class EmbeddingConfigForm(Form):
+class AzureConnectionForm(ConnectionForm):
+    version: Annotated[str, Field(max_length=256)] = ""
+
+
+# Settings owlet stores only (config/documents.py); left out: kept.
+WebConfigForm = features.form_for("WebConfigForm", documents.WEB, "all")
+
+
+class _RetrievalConfigForm(RetrievalConfigForm):
+    web: WebConfigForm | None = None  # type: ignore[valid-type]
+
+
+if TYPE_CHECKING:  # the stored-only fields are read through `features.staged`
+    RetrievalSettingsForm = _RetrievalConfigForm
+else:
+    RetrievalSettingsForm = features.form_for(
+        "RetrievalSettingsForm", documents.RETRIEVAL, "all", _RetrievalConfigForm
+    )
+
+
+class _EmbeddingConfigForm(Form):
     RAG_EMBEDDING_ENGINE: Annotated[str, Field(pattern=r"^(|openai|ollama)$")]
     RAG_EMBEDDING_MODEL: Annotated[CleanText, Field(min_length=1, max_length=256)]
     RAG_EMBEDDING_BATCH_SIZE: int = Field(default=1, ge=1, le=4096)
     openai_config: ConnectionForm | None = None
     ollama_config: ConnectionForm | None = None
+    azure_openai_config: AzureConnectionForm | None = None  # stored only
+
+
+if TYPE_CHECKING:
+    EmbeddingConfigForm = _EmbeddingConfigForm
+else:
+    EmbeddingConfigForm = features.form_for(
+        "EmbeddingConfigForm", documents.EMBEDDING, "all", _EmbeddingConfigForm
+    )
 
 
 def _snapshot(config: Any, fields: dict[str, str]) -> dict[str, Any]:
     return {"status": True, **{name: config.get(key) for name, key in fields.items()}}
 
 
+def _rows(config: Any, rows: list[features.Row]) -> dict[str, Any]:
+    return {wire: config.get(key) for wire, key, _, _ in rows}
+
+
+def _retrieval(config: Any) -> dict[str, Any]:
+    return {
+        **_snapshot(config, _CONFIG_FIELDS),
+        **_rows(config, documents.RETRIEVAL),
+        "web": _rows(config, documents.WEB),
+    }
+
+
 @router.get("/config")
 async def retrieval_config(_admin: AdminUser, config: ConfigDep) -> Any:
-    return _snapshot(config, _CONFIG_FIELDS)
+    return _retrieval(config)
 
 
 @router.post("/config/update")
 async def update_retrieval_config(
-    form: RetrievalConfigForm, _admin: AdminUser, config: ConfigDep, session: SessionDep
+    form: RetrievalSettingsForm,
+    _admin: AdminUser,
+    config: ConfigDep,
+    session: SessionDep,
 ) -> Any:
     sent = form.model_dump(exclude_unset=True)
-    values = {_CONFIG_FIELDS[name]: value for name, value in sent.items()}
+    values = {key: sent[name] for name, key in _CONFIG_FIELDS.items() if name in sent}
+    values.update(features.staged(documents.RETRIEVAL, form))
+    if form.web is not None:
+        values.update(features.staged(documents.WEB, form.web))
     await config.stage(session, values)
-    return {**_snapshot(config, _CONFIG_FIELDS), **sent}
+    return _retrieval(Staged(config, values))
 
 
 def _embedding(config: Any) -> dict[str, Any]:
@@ -210,6 +258,10 @@ def _embedding(config: Any) -> dict[str, Any]:
             "url": config.get("rag.ollama_base_url"),
             "key": config.get("rag.ollama_api_key"),
         },
+        **_rows(config, documents.EMBEDDING),
+        "azure_openai_config": {
+            name: config.get(key) for name, key in documents.AZURE_EMBEDDING.items()
+        },
     }
 
 
@@ -220,7 +272,10 @@ async def embedding_config(_admin: AdminUser, config: ConfigDep) -> Any:
 
 @router.post("/embedding/update")
 async def update_embedding_config(
-    form: EmbeddingConfigForm, _admin: AdminUser, config: ConfigDep, session: SessionDep
+    form: EmbeddingConfigForm,
+    _admin: AdminUser,
+    config: ConfigDep,
+    session: SessionDep,
 ) -> Any:
     values: dict[str, Any] = {key: getattr(form, name) for name, key in _EMBEDDING_FIELDS.items()}
     if form.openai_config is not None:
@@ -229,5 +284,9 @@ async def update_embedding_config(
     if form.ollama_config is not None:
         values["rag.ollama_base_url"] = form.ollama_config.url.rstrip("/")
         values["rag.ollama_api_key"] = form.ollama_config.key
+    if form.azure_openai_config is not None:
+        azure = form.azure_openai_config.model_dump()
+        values.update({key: azure[name] for name, key in documents.AZURE_EMBEDDING.items()})
+    values.update(features.staged(documents.EMBEDDING, form))
     await config.stage(session, values)
     return _embedding(Staged(config, values))

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from fastapi import APIRouter
 
+from owlet.config import features, stored
+from owlet.config.store import Staged
 from owlet.deps import AdminUser, ConfigDep, ContainerDep, SessionDep, VerifiedUser, end_transaction
 from owlet.errors import BadRequest
 from owlet.tasks.prompts import Kind
@@ -27,22 +29,35 @@ FIELDS = {
 }
 
 
-def _config(get: Any) -> TaskConfig:
-    return TaskConfig(**{name: get(key) for name, key in FIELDS.items()})
+# The task settings owlet stores without running (autocomplete, queries, voice, tools).
+if TYPE_CHECKING:  # the stored-only fields are read through `features.staged`
+    TaskSettingsForm = TaskConfigForm
+else:
+    TaskSettingsForm = features.form_for("TaskSettingsForm", stored.TASKS, "all", TaskConfigForm)
 
 
-@router.get("/config", response_model=TaskConfig)
-async def task_config(_user: VerifiedUser, config: ConfigDep) -> TaskConfig:
+def _config(get: Any) -> dict[str, Any]:
+    ours = TaskConfig(**{name: get(key) for name, key in FIELDS.items()}).model_dump()
+    return {**ours, **{wire: get(key) for wire, key, _, _ in stored.TASKS}}
+
+
+@router.get("/config")
+async def task_config(_user: VerifiedUser, config: ConfigDep) -> dict[str, Any]:
     return _config(config.get)
 
 
-@router.post("/config/update", response_model=TaskConfig)
+@router.post("/config/update")
 async def update_task_config(
-    form: TaskConfigForm, _admin: AdminUser, config: ConfigDep, session: SessionDep
-) -> TaskConfig:
-    values = {FIELDS[name]: value for name, value in form.model_dump().items() if value is not None}
+    form: TaskSettingsForm,
+    _admin: AdminUser,
+    config: ConfigDep,
+    session: SessionDep,
+) -> dict[str, Any]:
+    sent = form.model_dump(include=set(FIELDS))
+    values = {FIELDS[name]: value for name, value in sent.items() if value is not None}
+    values.update(features.staged(stored.TASKS, form))
     await config.stage(session, values)
-    return _config(lambda key: values.get(key, config.get(key)))
+    return _config(Staged(config, values).get)
 
 
 async def _task(

@@ -10,6 +10,7 @@ from typing import Any
 from owlet import __version__
 from owlet.auth.oauth.providers import public_providers
 from owlet.config.store import ConfigStore
+from owlet.core.validation import blank_when_unset
 from owlet.settings import Settings
 from owlet.tables import User
 
@@ -18,6 +19,7 @@ def public_config(
     settings: Settings, config: ConfigStore, user: User | None, onboarding: bool
 ) -> dict[str, Any]:
     features: dict[str, Any] = {
+        "slim": False,
         "auth": settings.webui_auth,
         "auth_trusted_header": bool(settings.webui_auth_trusted_email_header),
         "enable_signup_password_confirmation": False,
@@ -31,7 +33,8 @@ def public_config(
         "status": True,
         "name": settings.webui_name,
         "version": __version__,
-        "default_locale": settings.default_locale,
+        "default_locale": config.get("ui.default_locale"),
+        "i18n": config.get("ui.i18n"),
         "oauth": public_providers(settings.oauth),
         "features": features,
     }
@@ -50,10 +53,18 @@ def public_config(
         {
             "default_models": config.get("ui.default_models"),
             "default_pinned_models": config.get("ui.default_pinned_models"),
-            "default_prompt_suggestions": [],
+            "default_prompt_suggestions": config.get("ui.prompt_suggestions"),
+            "default_prompt_suggestions_i18n": config.get("ui.prompt_suggestions_i18n"),
             "code": {"engine": "", "interpreter_engine": ""},
-            "audio": {"tts": {"engine": "", "voice": "", "split_on": ""}, "stt": {"engine": ""}},
-            "file": {"max_size": None, "max_count": None, "image_compression": {}},
+            "audio": _audio(config),
+            "file": {
+                "max_size": None,
+                "max_count": None,
+                "image_compression": {
+                    "width": config.get("file.image_compression_width"),
+                    "height": config.get("file.image_compression_height"),
+                },
+            },
             "permissions": config.get("user.permissions"),
             "google_drive": {"client_id": "", "api_key": ""},
             "onedrive": {
@@ -66,12 +77,31 @@ def public_config(
                 "pending_user_overlay_title": config.get("ui.pending_user_overlay_title"),
                 "pending_user_overlay_content": config.get("ui.pending_user_overlay_content"),
                 "response_watermark": config.get("ui.watermark"),
-                "iframe_csp": None,
+                "iframe_csp": "",
+                "default_interface_settings": config.get("ui.default_interface_settings"),
+                "visibility": config.get("ui.visibility"),
             },
             "license_metadata": None,
         }
     )
     return body
+
+
+def _audio(config: ConfigStore) -> dict[str, Any]:
+    """The voice settings the web client reads; stored only, as owlet runs no audio."""
+    return {
+        "realtime": {
+            "enabled": bool(config.get("audio.realtime.enabled")),
+            "model": config.get("audio.realtime.model"),
+            "voice": config.get("audio.realtime.voice"),
+        },
+        "tts": {
+            "engine": config.get("audio.tts.engine"),
+            "voice": config.get("audio.tts.voice"),
+            "split_on": config.get("audio.tts.split_on"),
+        },
+        "stt": {"engine": config.get("audio.stt.engine")},
+    }
 
 
 def _signed_in_features(config: ConfigStore) -> dict[str, Any]:
@@ -84,14 +114,22 @@ def _signed_in_features(config: ConfigStore) -> dict[str, Any]:
         "enable_public_active_users_count": True,
         "enable_easter_eggs": False,
         "enable_direct_connections": False,
+        "enable_direct_integrations": False,
         "enable_plugins": False,
+        "enable_tools": False,
+        "enable_functions": True,
+        "enable_tool_servers": False,
+        "enable_terminal_servers": False,
         "enable_folders": bool(config.get("folders.enable")),
-        "folder_max_file_count": config.get("folders.max_file_count"),
+        "folder_max_file_count": blank_when_unset(config.get("folders.max_file_count")),
         "enable_channels": False,
+        "enable_encrypted_channels": False,
+        "enable_apps": False,
         "enable_calendar": False,
         "enable_automations": False,
         "enable_notes": False,
         "enable_context_compaction": False,
+        "enable_tool_permissions": False,
         "enable_web_search": False,
         "enable_web_search_confirmation": False,
         "web_search_confirmation_content": "",
@@ -99,6 +137,9 @@ def _signed_in_features(config: ConfigStore) -> dict[str, Any]:
         "enable_code_interpreter": False,
         "enable_image_generation": False,
         "enable_autocomplete_generation": False,
+        "enable_title_generation": bool(config.get("task.title.enable")),
+        "enable_follow_up_generation": bool(config.get("task.follow_up.enable")),
+        "enable_tags_generation": bool(config.get("task.tags.enable")),
         "enable_community_sharing": bool(config.get("ui.enable_community_sharing")),
         "enable_message_rating": bool(config.get("ui.enable_message_rating")),
         "enable_user_webhooks": bool(config.get("ui.enable_user_webhooks")),
@@ -109,6 +150,7 @@ def _signed_in_features(config: ConfigStore) -> dict[str, Any]:
         "enable_google_drive_integration": False,
         "enable_onedrive_integration": False,
         "enable_memories": False,
+        "enable_subagents": False,
     }
 
 

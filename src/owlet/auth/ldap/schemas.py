@@ -30,6 +30,8 @@ class LdapServerConfig(Form):
     host: CleanText = Field(max_length=1024)
     port: int | None = Field(default=None, ge=1, le=65535)
     attribute_for_mail: CleanText = Field(default="mail", max_length=255)
+    # stored only: an entry without a mail attribute is refused, not given user@domain
+    default_email_domain: CleanText = Field(default="", max_length=255)
     attribute_for_username: CleanText = Field(default="uid", max_length=255)
     app_dn: CleanText = Field(max_length=4096)
     app_dn_password: CleanText = Field(max_length=4096)
@@ -52,6 +54,7 @@ SERVER_CONFIG_KEYS: dict[str, str] = {
     "host": "ldap.server.host",
     "port": "ldap.server.port",
     "attribute_for_mail": "ldap.server.attribute_for_mail",
+    "default_email_domain": "ldap.server.default_email_domain",
     "attribute_for_username": "ldap.server.attribute_for_username",
     "app_dn": "ldap.server.app_dn",
     "app_dn_password": "ldap.server.app_password",
