@@ -9,6 +9,7 @@ checked again; the body and the whole exchange are capped in size and time.
 from __future__ import annotations
 
 import asyncio
+import ssl
 from collections.abc import Mapping
 from dataclasses import dataclass
 from urllib.parse import urljoin
@@ -148,9 +149,9 @@ class Egress:
             except httpx.ConnectError as exc:
                 failure = exc  # that address is down: the next one was checked too
             except (httpx.HTTPError, httpx.InvalidURL, OSError) as exc:
-                raise BadRequest(f"Fetching {target.url} failed: {type(exc).__name__}") from exc
-        name = type(failure).__name__ if failure else "no address"
-        raise BadRequest(f"Fetching {target.url} failed: {name}") from failure
+                raise BadRequest(f"Fetching {target.url} failed: {_reason(exc)}") from exc
+        reason = _reason(failure) if failure else "no address"
+        raise BadRequest(f"Fetching {target.url} failed: {reason}") from failure
 
 
 async def _read(response: httpx.Response, url: str, cap: int) -> bytes:
@@ -161,5 +162,21 @@ async def _read(response: httpx.Response, url: str, cap: int) -> bytes:
             if len(body) > cap:
                 raise BadRequest(f"{url} is larger than {cap} bytes")
     except (httpx.HTTPError, OSError) as exc:
-        raise BadRequest(f"Fetching {url} failed: {type(exc).__name__}") from exc
+        raise BadRequest(f"Fetching {url} failed: {_reason(exc)}") from exc
     return bytes(body)
+
+
+def _reason(exc: BaseException) -> str:
+    """What went wrong, briefly: a TLS failure by name (the transport may wrap it in something
+    as misleading as a timeout), else the exception's type."""
+    chain: list[BaseException] = []
+    cause: BaseException | None = exc
+    while cause is not None and len(chain) < 10:
+        chain.append(cause)
+        cause = cause.__cause__ or cause.__context__
+    for link in chain:
+        if isinstance(link, ssl.SSLCertVerificationError) and hasattr(link, "verify_message"):
+            return f"the server's certificate was refused ({link.verify_message})"
+    if any(isinstance(link, ssl.SSLError) for link in chain):
+        return "the TLS handshake failed"
+    return type(exc).__name__
