@@ -58,7 +58,9 @@ class Net:
 def sites() -> Iterator[tuple[FakeDns, Site, Site, Site]]:
     with ExitStack() as stack:
         dns = stack.enter_context(FakeDns(ZONE))
-        public, other, private = (stack.enter_context(Site(n)) for n in ("public", "other", "secret"))
+        public, other, private = (
+            stack.enter_context(Site(n)) for n in ("public", "other", "secret")
+        )
         yield dns, public, other, private
 
 
