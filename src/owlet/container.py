@@ -17,6 +17,7 @@ from owlet.auth.ratelimit import SigninRateLimiter
 from owlet.auth.revocation import DatabaseRevocations, RedisRevocations, RevocationStore
 from owlet.completions.pipeline import Stages
 from owlet.config.store import ConfigStore
+from owlet.core.egress import Egress
 from owlet.core.passwords import PasswordHasher
 from owlet.db.engine import create_engine, create_sessionmaker
 from owlet.db.migrate import current_revision, head_revision, migrate
@@ -57,6 +58,7 @@ class Container:
     revocations: RevocationStore
     signin_limiter: SigninRateLimiter
     http: httpx.AsyncClient
+    egress: Egress  # the only way to fetch a URL a client supplied (docs/security.md)
     upstream: UpstreamClient
     catalog: ModelCatalog
     gateway: Gateway
@@ -111,6 +113,7 @@ class Container:
                 settings.redis_key_prefix,
             ),
             http=http,
+            egress=Egress(http, allow_private=settings.enable_local_url_fetch),
             upstream=upstream,
             catalog=ModelCatalog(
                 upstream,

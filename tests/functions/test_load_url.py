@@ -109,7 +109,7 @@ async def test_malformed_urls_are_a_400(make_client: MakeClient) -> None:
 def test_ipv4_inside_ipv6_is_checked() -> None:
     import ipaddress
 
-    from owlet.core.outbound import public
+    from owlet.core.egress import public
 
     for private in ("::ffff:10.0.0.1", "64:ff9b::a00:1", "2002:a00:1::1", "::10.0.0.1",
                     "169.254.169.254", "fd00::1"):  # fmt: skip

@@ -18,7 +18,7 @@ router = APIRouter(prefix="/api/events", tags=["events"])
 async def get_service(
     session: SessionDep, config: ConfigDep, container: ContainerDep
 ) -> WebhookService:
-    return WebhookService(session, config, container.settings.enable_local_url_fetch)
+    return WebhookService(session, config, container.egress)
 
 
 Service = Annotated[WebhookService, Depends(get_service)]

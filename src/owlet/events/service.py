@@ -1,7 +1,8 @@
 """Event webhooks: checked, then kept as one list in the config registry (`events.webhooks`).
 
-Nothing is delivered yet, so a URL is only checked (http/https, and public unless
-ENABLE_LOCAL_URL_FETCH) when it is saved; delivery will check it again per request.
+Nothing is delivered yet, so a URL is only checked by the egress guard (http/https, and
+public unless ENABLE_LOCAL_URL_FETCH) when it is saved; delivery will send through
+`Egress.fetch`, which checks it again on every request.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from owlet.config.store import ConfigStore
 from owlet.core.clock import new_id, now
-from owlet.core.outbound import check_url
+from owlet.core.egress import Egress
 from owlet.errors import BadRequest, Messages, NotFound
 from owlet.events.catalog import EVERY, NAMES
 from owlet.events.schemas import WebhookForm, WebhookModel, WebhookUpdateForm
@@ -24,8 +25,8 @@ _KNOWN = frozenset(NAMES) | {EVERY}
 
 
 class WebhookService:
-    def __init__(self, session: AsyncSession, config: ConfigStore, allow_private: bool) -> None:
-        self.session, self.config, self.allow_private = session, config, allow_private
+    def __init__(self, session: AsyncSession, config: ConfigStore, egress: Egress) -> None:
+        self.session, self.config, self.egress = session, config, egress
 
     def _stored(self) -> list[dict[str, Any]]:
         return [dict(hook) for hook in self.config.get(KEY) or []]
@@ -67,7 +68,7 @@ class WebhookService:
             values["name"] = (sent.get("name") or "").strip() or DEFAULT_NAME
         if sent.get("url") is not None:
             try:
-                await check_url(sent["url"], self.allow_private)
+                await self.egress.check(sent["url"])
             except BadRequest:
                 raise BadRequest(Messages.INVALID_URL) from None
             values["url"] = sent["url"]

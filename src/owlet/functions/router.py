@@ -13,7 +13,6 @@ from pydantic import Field
 from sqlalchemy import delete, select
 
 from owlet.core.clock import now, version_id
-from owlet.core.outbound import fetch_text
 from owlet.core.validation import Form, JsonObject
 from owlet.deps import AdminUser, ContainerDep, SessionDep, VerifiedUser
 from owlet.errors import BadRequest, NotFound
@@ -128,13 +127,7 @@ def raw_url(url: str) -> str:
 async def load_from_url(form: UrlForm, _admin: AdminUser, container: ContainerDep) -> Any:
     """A plugin's source from a URL, to review before `create` (nothing is stored or run)."""
     url = raw_url(form.url.strip())
-    url, content = await fetch_text(
-        container.http,
-        url,
-        allow_private=container.settings.enable_local_url_fetch,
-        max_bytes=MAX_SOURCE,
-        read_seconds=30.0,
-    )
+    url, content = await container.egress.fetch_text(url, max_bytes=MAX_SOURCE, seconds=30.0)
     name = urlsplit(url).path.rstrip("/").rsplit("/", 1)[-1].removesuffix(".py")
     return {"name": name or "function", "content": content}
 

@@ -8,6 +8,7 @@ aiohttp is imported on the first upstream request, so it costs start-up nothing.
 
 from __future__ import annotations
 
+import ssl
 from typing import TYPE_CHECKING
 
 import httpx
@@ -17,8 +18,9 @@ if TYPE_CHECKING:
 
 
 class LazyAiohttpTransport(httpx.AsyncBaseTransport):
-    def __init__(self) -> None:
+    def __init__(self, ssl_context: ssl.SSLContext | None = None) -> None:
         self._transport: AiohttpTransport | None = None
+        self._ssl = ssl_context  # None: aiohttp's default, the system's trusted CAs
 
     def _get(self) -> AiohttpTransport:
         if self._transport is None:
@@ -26,7 +28,7 @@ class LazyAiohttpTransport(httpx.AsyncBaseTransport):
             from httpx_aiohttp import AiohttpTransport
 
             # No pool cap (thousands of streams may be open); no proxies from the environment.
-            connector = aiohttp.TCPConnector(limit=0, limit_per_host=0)
+            connector = aiohttp.TCPConnector(limit=0, limit_per_host=0, ssl=self._ssl or True)
             session = aiohttp.ClientSession(connector=connector, trust_env=False)
             self._transport = AiohttpTransport(client=session)
         return self._transport
