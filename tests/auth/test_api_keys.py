@@ -90,7 +90,7 @@ async def test_endpoint_restrictions_hold_for_every_carrier(
     ("allowed", "path", "status"),
     [
         ("/", "/api/v1/users/", 403),
-        ("/api/v1/auths/", "/api/v1/auths/api_key", 200),
+        ("/api/v1/auths/api_key", "/api/v1/auths/api_key", 200),
         ("/api/v1/auths/", "/api/v1/auths/admin/config", 403),
         ("/api/v1/auths", "/api/v1/auths/admin/config", 200),
         ("/api/v1/users/permissions", "/api/v1/users/permissions/", 307),  # slash redirect

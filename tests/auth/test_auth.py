@@ -93,8 +93,9 @@ async def test_signup_rejects_non_json(client: httpx.AsyncClient) -> None:
     response = await client.post(
         "/api/v1/auths/signup", content=b"{not json", headers={"content-type": "application/json"}
     )
+    # As Open WebUI 0.12.4: a bad body on /auths/* is not echoed back (it may hold a password).
     assert response.status_code == 422
-    assert isinstance(response.json()["detail"], list)
+    assert response.json() == {"detail": "Invalid authentication request."}
 
 
 async def test_signin_wrong_password_and_unknown_email(client: httpx.AsyncClient) -> None:

@@ -11,10 +11,6 @@ _MISSING = (
     "the seed pages: a resource that does not exist (or that the caller may not see) is 404 "
     "(Open WebUI answers 401 or 400)"
 )
-_SDK_ERROR = (
-    "owlet also sends OpenAI's `error: {message, type, code}` beside `detail`, so the "
-    "official SDKs show the reason"
-)
 _CONTEXT = (
     "owlet estimates how much of the context window the current branch fills; 0.12.4 "
     "answers null until it has a measured figure"
@@ -40,12 +36,14 @@ DIFFERENCES: dict[str, str] = {
     "model create duplicate": (
         "409 for an id that is taken: a 401 would sign the web client out for a typo"
     ),
-    "complete as user": _SDK_ERROR,
-    "complete unknown model": _SDK_ERROR,
     "chat get": _CONTEXT,
     "chat after completion": _CONTEXT,
     "chats archived": (
         "owlet reports each archived chat's real `last_read_at`; 0.12.4 always sends null there"
+    ),
+    "config export": (
+        '`oauth.group_default_share` is owlet\'s `"members"` by default (a group made from '
+        "OAuth claims shares with its members only); Open WebUI's is `true`"
     ),
     "chat completion recorded": (
         "a streamed completion for a stored chat, without a Socket.IO session, streams the "

@@ -48,7 +48,7 @@ async def test_models_list_merges_both_providers(
         by_id = {m["id"]: m for m in body["data"]}
         assert by_id["fake-gpt"]["owned_by"] == "openai" and by_id["fake-gpt"]["urlIdx"] == 0
         assert by_id["fake-llama:latest"]["owned_by"] == "ollama"
-        assert by_id["fake-llama:latest"]["urls"] == [0]
+        assert by_id["fake-llama:latest"]["ollama"]["urls"] == [0]
         assert all(m["tags"] == [] for m in body["data"])
         same = (await client.get("/api/v1/models", headers=bearer(admin["token"]))).json()
         assert {m["id"] for m in same["data"]} == set(by_id)

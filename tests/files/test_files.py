@@ -96,7 +96,7 @@ async def test_upload_extracts_text(
 async def test_status_stream_and_foreground_processing(client: httpx.AsyncClient) -> None:
     ada = await signup(client, "Ada")
     now = await upload(client, ada["token"], "a.txt", b"hello", process_in_background="false")
-    assert now.json()["data"] == {"status": "completed", "content": "hello"}
+    assert now.json()["data"] == {"status": "completed", "content": "hello", "error": None}
     streamed = await client.get(
         f"/api/v1/files/{now.json()['id']}/process/status?stream=true", headers=bearer(ada["token"])
     )

@@ -59,6 +59,9 @@ async def test_folder_tree(client: httpx.AsyncClient) -> None:
     doomed = await new_chat(client, ada["token"], {"title": "doomed"}, folder_id=work["id"])
     in_tree = await client.get(f"/api/v1/chats/folder/{work['id']}", headers=headers)
     assert {c["id"] for c in in_tree.json()} == {kept["id"], doomed["id"]}
+    # A new chat is read by its author (as in Open WebUI); one marked unread counts.
+    marked = await client.post(f"/api/v1/chats/{doomed['id']}/unread", headers=headers)
+    assert marked.status_code == 200
     unread = {
         f["id"]: f["unread_count"]
         for f in (await client.get("/api/v1/folders/", headers=headers)).json()

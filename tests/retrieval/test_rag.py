@@ -74,7 +74,7 @@ async def test_knowledge_and_queries(make_client: MakeClient, gw: dict[str, obje
         )
         assert found.status_code == 200, found.text
         body = found.json()
-        assert set(body) == {"ids", "documents", "metadatas", "distances"}
+        assert set(body) == {"documents", "metadatas", "distances"}  # no ids, as 0.12.4
         assert body["documents"][0][0].startswith("Mount Everest")  # the nearest chunk first
         assert body["metadatas"][0][0]["file_id"] == everest
         assert body["distances"][0][0] > body["distances"][0][1]
@@ -345,7 +345,8 @@ async def test_remote_embedding_engines(
             json={"collection_name": f"file-{file_id}", "query": "Everest"},
         )
         assert found.status_code == 200, found.text
-        assert found.json()["metadatas"][0][0]["embedding_model"] == model
+        made_by = json.loads(found.json()["metadatas"][0][0]["embedding_config"])
+        assert made_by == {"engine": engine, "model": model}
 
 
 async def test_editing_a_files_text_reindexes_it(

@@ -54,8 +54,9 @@ async def test_list_search_and_pagination(
     )
     assert search.status_code == 200
     item = search.json()["users"][0]
-    assert set(item) == {"id", "name", "email", "role", "bio", "groups", "is_active",
-                         "status_emoji", "status_message", "status_expires_at"}  # fmt: skip
+    assert set(item) == {"id", "name", "email", "role", "bio", "last_active_at", "timezone",
+                         "groups", "is_active", "status_emoji", "status_message",
+                         "status_expires_at"}  # fmt: skip
     everyone = (await client.get("/api/v1/users/all", headers=admin)).json()
     assert everyone["total"] == 39 == len(everyone["users"])
 
