@@ -11,6 +11,10 @@ _MISSING = (
     "the seed pages: a resource that does not exist (or that the caller may not see) is 404 "
     "(Open WebUI answers 401 or 400)"
 )
+_SDK_ERROR = (
+    "owlet also sends OpenAI's `error: {message, type, code}` beside `detail`: without it the "
+    "official `openai` SDK reports only `Error code: 400`"
+)
 _CONTEXT = (
     "owlet estimates how much of the context window the current branch fills; 0.12.4 "
     "answers null until it has a measured figure"
@@ -36,6 +40,8 @@ DIFFERENCES: dict[str, str] = {
     "model create duplicate": (
         "409 for an id that is taken: a 401 would sign the web client out for a typo"
     ),
+    "complete as user": _SDK_ERROR,
+    "complete unknown model": _SDK_ERROR,
     "chat get": _CONTEXT,
     "chat after completion": _CONTEXT,
     "chats archived": (

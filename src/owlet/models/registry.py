@@ -28,13 +28,17 @@ __all__ = ["RESOURCE", "ModelNotFound", "ModelRegistry", "ResolvedModel"]
 
 
 class ModelNotFound(BadRequest):
-    """Unknown, inactive or not readable: the caller cannot tell which (400 `{"detail"}`, as
-    Open WebUI; the official SDKs show that body in their error message)."""
+    """Unknown, inactive or not readable: the caller cannot tell which (400, as Open WebUI).
+
+    The body also carries an OpenAI-style `error` (Open WebUI 0.12.4 does not): without it the
+    official `openai` SDK says only "Error code: 400".
+    """
 
     default_detail = MODEL_NOT_FOUND
 
     def __init__(self) -> None:
-        super().__init__(MODEL_NOT_FOUND)
+        error = {"message": MODEL_NOT_FOUND, "type": "invalid_request_error", "code": None}
+        super().__init__(MODEL_NOT_FOUND, extra={"error": error})
 
 
 @dataclass
