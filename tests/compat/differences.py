@@ -20,7 +20,15 @@ _CONTEXT = (
     "answers null until it has a measured figure"
 )
 
+_DELTAS = (
+    "owlet streams a web-client generation as `chat:completion` `{choices: [{delta}]}` events "
+    "and a final `{done, content, title}`; 0.12.4 sends Responses-API `response:completion` "
+    "deltas and a final `output` list. The 0.12.4 web client reads both (docs/realtime.md)"
+)
+
 DIFFERENCES: dict[str, str] = {
+    "socket response:completion": _DELTAS,
+    "socket chat:completion": _DELTAS,
     "pending user chats": _FORBIDDEN,
     "admin config user": _FORBIDDEN,
     "users list as user": _FORBIDDEN,

@@ -3,13 +3,15 @@
     .venv/bin/python -m tests.compat.record [--peer PATH/peer.sh] [--port 18080]
 
 Starts the fake upstream, starts the peer on a fresh data directory pointed at it, plays the
-sequence, writes each step's status and shape, and stops both. Only shapes are kept: no
+sequence and the Socket.IO session, writes each step's status and shape and each event
+type's shape, and stops both. Only shapes are kept: no
 values, so the file holds nothing from Open WebUI but field names and types.
 """
 
 from __future__ import annotations
 
 import argparse
+import asyncio
 import json
 import os
 import subprocess
@@ -19,6 +21,7 @@ from pathlib import Path
 
 from tests.compat.runner import play
 from tests.compat.sequence import sequence
+from tests.compat.socket_session import socket_shapes
 from tests.fakes.upstream import FakeUpstream
 
 OPENAI_MODELS = ["fake-gpt"]
@@ -52,13 +55,19 @@ def main() -> None:
         env = {**os.environ, "UPSTREAM_URL": openai_up.url,
                "PEER_ENV": f"OLLAMA_BASE_URL={ollama_up.url}"}  # fmt: skip
         subprocess.run(["bash", str(args.peer), "start", str(args.port)], env=env, check=True)
+        base = f"http://127.0.0.1:{args.port}"
         try:
-            answers = play(f"http://127.0.0.1:{args.port}", sequence())
+            answers = play(base, sequence())
+            events = asyncio.run(socket_shapes(base))
         finally:
             subprocess.run(["bash", str(args.peer), "stop"], env=env, check=False)
-    golden = {"peer": f"Open WebUI {PEER_VERSION}", "steps": [a.as_json() for a in answers]}
+    golden = {
+        "peer": f"Open WebUI {PEER_VERSION}",
+        "steps": [a.as_json() for a in answers],
+        "socket_events": events,
+    }
     args.out.write_text(json.dumps(golden, indent=1, sort_keys=False) + "\n")
-    print(f"recorded {len(answers)} steps into {args.out}")
+    print(f"recorded {len(answers)} steps and {len(events)} event types into {args.out}")
 
 
 if __name__ == "__main__":

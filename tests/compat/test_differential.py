@@ -7,14 +7,17 @@ compares each answer's status and JSON shape. Deliberate differences live in `di
 
 from __future__ import annotations
 
+import asyncio
 import json
 from pathlib import Path
+from typing import Any
 
 from tests.compat.differences import DIFFERENCES
 from tests.compat.record import GOLDEN, upstreams
 from tests.compat.runner import Answer, play
 from tests.compat.sequence import sequence
 from tests.compat.shapes import differences
+from tests.compat.socket_session import socket_shapes
 from tests.gateway import owlet_process
 from tests.support import Backend
 
@@ -54,7 +57,34 @@ def test_same_answers_as_open_webui(backend: Backend, clean_db: object, tmp_path
         }  # fmt: skip
         with owlet_process(backend, tmp_path / "data", env) as base:
             answers = play(base, steps)
+            events = asyncio.run(socket_shapes(base))
     matched, unexpected, stale = _compare(golden, answers)
-    print(f"shape match: {matched}/{len(answers)} (listed differences: {len(DIFFERENCES)})")
+    kinds, event_unexpected, event_stale = _compare_events(recorded["socket_events"], events)
+    print(f"shape match: {matched}/{len(answers)} (listed differences: {len(DIFFERENCES)}); "
+          f"Socket.IO event types: {kinds}/{len(recorded['socket_events'])}")  # fmt: skip
+    unexpected += event_unexpected
+    stale += event_stale
     assert not unexpected, "unlisted differences from Open WebUI:\n" + "\n".join(unexpected)
     assert not stale, f"listed as different but now the same (drop them): {stale}"
+
+
+def _compare_events(
+    golden: dict[str, Any], actual: dict[str, Any]
+) -> tuple[int, list[str], list[str]]:
+    """Per event `type`: the same `data` shape, named `socket <type>` in DIFFERENCES."""
+    matched, unexpected, stale = 0, [], []
+    for kind in list(golden) + [k for k in actual if k not in golden]:
+        name = f"socket {kind}"
+        if kind not in actual:
+            lines = ["not sent"]
+        elif kind not in golden:
+            lines = ["sent, but Open WebUI does not"]
+        else:
+            lines = differences(golden[kind], actual[kind])
+        if not lines:
+            matched += 1
+            if name in DIFFERENCES:
+                stale.append(name)
+        elif name not in DIFFERENCES:
+            unexpected.append(f"{name}: " + "; ".join(lines[:12]))
+    return matched, unexpected, stale

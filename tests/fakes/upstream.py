@@ -172,6 +172,10 @@ def _first_tool_name(body: dict[str, Any]) -> str | None:
     tools = body.get("tools")
     if not isinstance(tools, list) or not tools or body.get("tool_choice") == "none":
         return None
+    messages = body.get("messages")
+    last = messages[-1] if isinstance(messages, list) and messages else None
+    if isinstance(last, dict) and last.get("role") == "tool":
+        return None  # it has its tool's answer: it answers in words, as a model would
     tool = tools[0] if isinstance(tools[0], dict) else {}
     function = tool.get("function")
     name = function.get("name") if isinstance(function, dict) else tool.get("name")

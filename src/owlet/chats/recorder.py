@@ -58,6 +58,7 @@ class ChatRecorder:
         self.outlet: InlineOutlet | None = None  # outlets that ran inline rewrite the content
         self.gone = False  # the message or chat was deleted while the model answered
         self.sources: list[dict[str, Any]] = []  # RAG citations, stored on the message
+        self.folder_id: str | None = None  # where the chat sits, for the events that say so
         self._saved_at = time.monotonic()
 
     # ------------------------------------------------------------ before the model
@@ -146,7 +147,9 @@ class ChatRecorder:
             chat = await service.insert(user.id, chat_json, folder_id=folder_id)
             created = True
         await session.flush()
-        return cls(container, chat.id, placeholder, created)
+        recorder = cls(container, chat.id, placeholder, created)
+        recorder.folder_id = chat.folder_id
+        return recorder
 
     # ------------------------------------------------------------ after the model
 

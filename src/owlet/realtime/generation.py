@@ -58,7 +58,8 @@ class Generation:
     async def run(self) -> None:
         emit = self.emitter()
         recorder, answer = self.recorder, self.recorder.answer
-        await emit("chat:active", {"active": True})
+        folder = {"folder_id": recorder.folder_id}
+        await emit("chat:active", {"active": True, **folder})
         done = False
         try:
             if recorder.sources:
@@ -95,7 +96,7 @@ class Generation:
         finally:
             if isinstance(self.result, ChatStream):
                 await self.result.aclose()
-            await emit("chat:active", {"active": False})
+            await emit("chat:active", {"active": False, **folder})
 
     async def _relay(self, stream: ChatStream, emit: Emit) -> None:
         recorder, answer = self.recorder, self.recorder.answer
@@ -126,6 +127,9 @@ class Generation:
             if title:
                 await self._save(title=title)
                 await emit("chat:title", title)
+                # The sidebar re-reads its list on this, as the 0.12.4 client does.
+                await emit("chat:list", {"chat_id": self.recorder.chat_id,
+                                         "folder_id": self.recorder.folder_id})  # fmt: skip
         if wanted.get("tags_generation"):
             tags = await self._task("tags")
             if tags:
