@@ -239,7 +239,9 @@ def _long_line(chunk: bytes, run: int, limit: int) -> tuple[int, int | None]:
     return tail, (last + 1 if tail > limit else None)
 
 
-async def body_chunks(response: httpx.Response, frame_limit: int | None = None) -> AsyncIterator[bytes]:
+async def body_chunks(
+    response: httpx.Response, frame_limit: int | None = None
+) -> AsyncIterator[bytes]:
     """Raw body chunks as they arrive; a broken upstream becomes UpstreamUnreachable (504 when
     it timed out), a line longer than `frame_limit` bytes an UpstreamError (502) after the
     whole lines before it."""
