@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import gc
 import logging
 from collections.abc import AsyncIterator
@@ -15,6 +16,7 @@ from owlet import __version__
 from owlet.api import router
 from owlet.auth.modes import check_single_user_mode
 from owlet.auth.service import ensure_initial_admin
+from owlet.chats import recovery
 from owlet.container import Container
 from owlet.core.middleware import BodyLimitMiddleware, RequestContextMiddleware
 from owlet.errors import install_error_handlers
@@ -41,6 +43,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         realtime_handlers.install(container.realtime, container)
         await container.realtime.start()
         await container.files.recover()
+        # Answers a stopped server left open: closed in the background (chats/recovery.py).
+        sweep = asyncio.create_task(
+            recovery.sweep(container.sessionmaker, settings.aiohttp_client_timeout),
+            name="interrupted-answers",
+        )
         # What start-up built lives as long as the process: keep it out of the collector's
         # scans, so a full collection under load pauses for the request garbage only.
         gc.collect()
@@ -49,6 +56,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         try:
             yield
         finally:
+            sweep.cancel()
+            await asyncio.gather(sweep, return_exceptions=True)
             await container.close()
 
     docs = settings.is_dev

@@ -93,7 +93,9 @@ class Container:
         http = httpx.AsyncClient(
             transport=LazyAiohttpTransport(), follow_redirects=False, trust_env=False
         )
-        upstream = UpstreamClient(http, settings.aiohttp_client_timeout)
+        upstream = UpstreamClient(
+            http, settings.aiohttp_client_timeout, settings.upstream_max_response_size
+        )
         retrieval = Retrieval(settings.data_dir.resolve(), upstream, pgvector_url(settings))
         local = LocalEngine.create(settings, upstream)
         return cls(

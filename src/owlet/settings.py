@@ -158,6 +158,9 @@ class Settings(BaseSettings):
     enable_openai_api_passthrough: bool = False
     aiohttp_client_timeout: float | None = 300.0  # seconds for a completion; empty = none
     aiohttp_client_timeout_model_list: float = 5.0
+    # Largest whole upstream answer, and largest single frame of a stream (bytes): beyond it
+    # the client gets a 502 (or an error frame) instead of owlet holding it in memory.
+    upstream_max_response_size: int = Field(default=64 * 1024 * 1024, ge=1024)
     models_cache_ttl: float = 1.0
     # How long a credential's user may be served from memory (0 = always ask the database).
     credential_cache_ttl: float = Field(default=1.0, ge=0, le=60)

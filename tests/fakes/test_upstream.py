@@ -167,6 +167,35 @@ def test_status_faults(up: FakeUpstream, client: httpx.Client) -> None:
     assert stream.splitlines()[1] == "{not json" and len(stream.splitlines()) == 6
 
 
+def test_odd_bodies_html_and_huge(up: FakeUpstream, client: httpx.Client) -> None:
+    body = {"model": "fault-500-html", "messages": CHAT}
+    page = client.post(f"{up.openai_url}/chat/completions", json=body)
+    assert page.status_code == 500 and page.text.startswith("<html>")
+    empty = client.post(f"{up.url}/api/chat", json={**body, "model": "fault-502-empty"})
+    assert empty.status_code == 502 and empty.content == b""
+    text = client.post(f"{up.url}/api/chat", json={**body, "model": "fault-429-text"})
+    assert (text.status_code, text.text, text.headers["retry-after"]) == (429, "slow down", "7")
+    odd = client.post(f"{up.url}/api/chat", json={**body, "model": "fault-503-odd"})
+    assert odd.status_code == 503 and odd.json() == {"error": {"code": 503}}
+    html = client.post(f"{up.url}/api/chat", json={**body, "model": "fault-html"})
+    assert html.status_code == 200 and html.headers["content-type"].startswith("text/html")
+    up.huge_size = 5000
+    huge = client.post(f"{up.url}/api/chat", json={**body, "model": "fault-huge", "stream": True})
+    assert [len(line) > 5000 for line in huge.text.splitlines()] == [True, False]
+    assert up.reply_text == "Hello, world!"  # the scripted tokens are back
+
+
+def test_stall_fault_pauses_mid_stream(up: FakeUpstream, client: httpx.Client) -> None:
+    up.slow_delay = 0.3
+    body = {"model": "fault-stall", "messages": CHAT, "stream": True}
+    started = time.monotonic()
+    with client.stream("POST", f"{up.openai_url}/chat/completions", json=body) as response:
+        lines = response.iter_lines()
+        assert next(lines).startswith("data: ")
+        rest = list(lines)
+    assert time.monotonic() - started >= 0.3 and rest[-2] == "data: [DONE]"
+
+
 def test_slow_fault_delays_the_response(up: FakeUpstream, client: httpx.Client) -> None:
     up.slow_delay = 0.3
     started = time.monotonic()

@@ -14,9 +14,20 @@ Every reply is scripted from `tokens`; streams send one token per frame, each fr
 the socket as soon as it is produced. Every request is recorded in `requests`.
 
 Faults come from the `fault` attribute (applies to every route) or from the request's model id
-(`fault-500`, `fault-429`, `fault-reset`, `fault-slow`, `fault-garbage`, `fault-nostream`
-anywhere in the id);
-the model id wins. Fault model ids need not be listed in `models`.
+(`fault-<name>` anywhere in the id, e.g. `fault-500`); the model id wins. Fault model ids need
+not be listed in `models`. The faults:
+
+* `500`, `429`: the status with the wire's own error body.
+* `500-html`, `502-empty`, `429-text`, `503-odd`: the status with an odd body (an HTML page;
+  nothing; plain text with a `Retry-After`; JSON whose `error` has no message).
+* `reset`: the connection is dropped (before any byte, or after two frames of a stream).
+* `slow`: the reply (headers and all) waits `slow_delay` seconds.
+* `stall`: a stream sends two frames, then waits `slow_delay` seconds before the rest.
+* `garbage`: a stream's second frame is not JSON; a JSON reply is not JSON.
+* `html`: a 200 HTML page instead of the JSON or stream asked for.
+* `huge`: a reply of more than `huge_size` bytes: one enormous content token (for a stream,
+  one frame of that size).
+* `nostream`: `stream: true` is ignored and one JSON body comes back.
 
     with FakeUpstream(token_delay=0.05) as up:
         httpx.post(f"{up.openai_url}/chat/completions", json={...})
@@ -51,7 +62,12 @@ __all__ = ["FAULTS", "FakeUpstream", "RecordedRequest", "embedding_for"]
 Wire = Literal["openai", "ollama"]
 Frame = dict[str, Any] | str  # a JSON object, or a raw payload such as "[DONE]"
 
-FAULTS: tuple[str, ...] = ("500", "429", "reset", "slow", "garbage", "nostream")
+FAULTS: tuple[str, ...] = (
+    "500", "429", "500-html", "502-empty", "429-text", "503-odd",
+    "reset", "slow", "stall", "garbage", "html", "huge", "nostream",
+)  # fmt: skip
+_ODD_STATUS = {"500-html": 500, "502-empty": 502, "429-text": 429, "503-odd": 503}
+HTML_PAGE = b"<html><head><title>Oops</title></head><body><h1>It broke</h1></body></html>"
 
 DEFAULT_MODELS: tuple[str, ...] = ("fake-gpt", "fake-llama:latest")
 DEFAULT_TOKENS: tuple[str, ...] = ("Hello", ",", " world", "!")
@@ -142,7 +158,7 @@ def _normalize_fault(value: str | None) -> str | None:
 
 
 def _fault_in_model(model: str) -> str | None:
-    for name in FAULTS:
+    for name in sorted(FAULTS, key=len, reverse=True):  # `fault-500-html` is not `fault-500`
         if f"fault-{name}" in model:
             return name
     return None
@@ -233,6 +249,7 @@ class FakeUpstream:
         api_key: str | None = None,
         fault: str | None = None,
         slow_delay: float = 5.0,
+        huge_size: int = 1024 * 1024,
         timeout_keep_alive: int = 30,
     ) -> None:
         self.models: list[str] = list(DEFAULT_MODELS if models is None else models)
@@ -241,6 +258,7 @@ class FakeUpstream:
         self.first_byte_delay = first_byte_delay
         self.api_key = api_key
         self.slow_delay = slow_delay
+        self.huge_size = huge_size
         self.timeout_keep_alive = timeout_keep_alive
         self.requests: list[RecordedRequest] = []
         # Streams being sent right now, and streams the client abandoned mid-way.
@@ -260,7 +278,7 @@ class FakeUpstream:
 
     @property
     def fault(self) -> str | None:
-        """Fault applied to every request ("500", "429", "reset", "slow", "garbage" or None)."""
+        """Fault applied to every request (one of `FAULTS`, or None)."""
         return self._fault
 
     @fault.setter
@@ -563,6 +581,8 @@ class FakeUpstream:
         call = _Call(request, wire, body, model, stream, fault)
         if fault in ("500", "429"):
             return self._fault_error(wire, fault)
+        if fault in _ODD_STATUS:
+            return self._odd_error(fault)
         if model_keys and must_exist and _fault_in_model(model) is None:
             self._require_model(wire, model)
         delay = self.slow_delay if fault == "slow" else 0.0
@@ -573,7 +593,16 @@ class FakeUpstream:
         if fault == "reset" and not stream:
             await self._drop_connection(request)
             return Response(status_code=204)  # never sent: the connection is gone
-        reply = handler(call)
+        if fault == "html":
+            return Response(HTML_PAGE, media_type="text/html")
+        if fault == "huge":
+            self.tokens, tokens = ["x" * self.huge_size], self.tokens
+            try:
+                reply = handler(call)
+            finally:
+                self.tokens = tokens
+        else:
+            reply = handler(call)
         if isinstance(reply, _Stream):
             media = (
                 "text/event-stream; charset=utf-8" if wire == "openai" else "application/x-ndjson"
@@ -671,8 +700,21 @@ class FakeUpstream:
             return _openai_error(500, message, "server_error")
         return _ollama_error(500, message)
 
+    @staticmethod
+    def _odd_error(fault: str) -> Response:
+        status = _ODD_STATUS[fault]
+        if fault == "500-html":
+            return Response(HTML_PAGE, status_code=status, media_type="text/html")
+        if fault == "429-text":
+            headers = {"Retry-After": "7"}
+            return PlainTextResponse("slow down", status_code=status, headers=headers)
+        if fault == "503-odd":
+            return JSONResponse({"error": {"code": status}}, status_code=status)
+        return Response(b"", status_code=status)
+
     async def _emit(self, call: _Call, frames: list[Frame]) -> AsyncIterator[bytes]:
         reset_at = min(2, len(frames) - 1) if call.fault == "reset" else -1
+        stall_at = min(2, len(frames) - 1) if call.fault == "stall" else -1
         self.active_streams += 1
         try:
             for index, frame in enumerate(frames):
@@ -681,6 +723,8 @@ class FakeUpstream:
                 if index == reset_at:
                     await self._break_stream(call.request)
                     return
+                if index == stall_at:
+                    await asyncio.sleep(self.slow_delay)
                 yield _encode(call.wire, frame)
                 if index == 0 and call.fault == "garbage":
                     yield b"data: {not json\n\n" if call.wire == "openai" else b"{not json\n"

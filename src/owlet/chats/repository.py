@@ -12,6 +12,7 @@ from sqlalchemy import (
     case,
     delete,
     exists,
+    false,
     func,
     or_,
     select,
@@ -286,3 +287,18 @@ async def drop_unused_tags(
 async def set_flag(session: AsyncSession, where: ColumnElement[bool], **values: Any) -> int:
     result = await session.execute(update(Chat).where(where).values(**values))
     return int(getattr(result, "rowcount", 0) or 0)
+
+
+async def open_answers(session: AsyncSession, before: int, limit: int = 500) -> list[ChatMessage]:
+    """Assistant messages still marked as being answered (`done: false`), last written
+    before `before` (epoch seconds)."""
+    stmt = (
+        select(ChatMessage)
+        .where(
+            ChatMessage.role == "assistant",
+            ChatMessage.updated_at < before,
+            ChatMessage.data["done"].as_boolean() == false(),
+        )
+        .limit(limit)
+    )
+    return list((await session.scalars(stmt)).all())

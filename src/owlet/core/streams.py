@@ -46,11 +46,25 @@ async def iter_lines(chunks: AsyncIterator[bytes]) -> AsyncIterator[str]:
         yield buffer.decode("utf-8", "replace")
 
 
-async def iter_sse(chunks: AsyncIterator[bytes]) -> AsyncIterator[SseEvent]:
-    """SSE events; multi-line `data:` fields are joined; comments are skipped."""
+_SSE_FIELDS = ("data", "event", "id", "retry")
+
+
+def sse_line_ok(line: str) -> bool:
+    """A blank line, a comment or a known SSE field (`data`, `event`, `id`, `retry`)."""
+    return not line or line.startswith(":") or line.split(":", 1)[0] in _SSE_FIELDS
+
+
+async def iter_sse(chunks: AsyncIterator[bytes], strict: bool = False) -> AsyncIterator[SseEvent]:
+    """SSE events; multi-line `data:` fields are joined; comments are skipped.
+
+    `strict`: a line that is no SSE field (an HTML page, a JSON body) is a FrameError rather
+    than ignored as the SSE spec would, so a relay never turns garbage into an empty answer.
+    """
     data: list[str] = []
     event: str | None = None
     async for line in iter_lines(chunks):
+        if strict and not sse_line_ok(line):
+            raise FrameError(f"upstream sent a line that is not SSE: {line[:200]!r}")
         if not line:
             if data:
                 yield SseEvent("\n".join(data), event)

@@ -89,9 +89,22 @@ async def _migrate_sqlite(engine: AsyncEngine) -> None:
     await asyncio.to_thread(lock.acquire, timeout=LOCK_TIMEOUT_SECONDS)
     try:
         async with engine.connect() as conn:
-            await _upgrade(conn)
+            driver = (await conn.get_raw_connection()).driver_connection
+            driver.isolation_level = None  # type: ignore[union-attr]
+            try:
+                await conn.exec_driver_sql("BEGIN IMMEDIATE")
+                await _upgrade(conn)
+            finally:
+                driver.isolation_level = ""  # type: ignore[union-attr]  # pooled: as it was
     finally:
         lock.release()
+
+
+# SQLite: the whole upgrade runs in one explicit transaction. Python's sqlite3 opens one only
+# before INSERT/UPDATE/DELETE, so a migration's DDL before its first such statement would
+# commit statement by statement: a process killed there leaves tables of a revision that was
+# never stamped, and every later start fails on them. SQLite's DDL is transactional once a
+# transaction is open; Alembic sees it begun and leaves it to `_upgrade`'s commit.
 
 
 async def _migrate_locked(engine: AsyncEngine) -> None:

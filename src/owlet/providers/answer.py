@@ -83,7 +83,9 @@ def openai_frames(
     on_chunk: ChunkHook | None,
 ) -> Callable[[AsyncIterator[bytes]], AsyncIterator[bytes]]:
     async def relay(chunks: AsyncIterator[bytes]) -> AsyncIterator[bytes]:
-        async for event in iter_sse(chunks):
+        seen = False
+        async for event in iter_sse(chunks, strict=True):
+            seen = True
             if event.data == DONE:
                 yield sse_data(DONE)
                 return
@@ -96,6 +98,8 @@ def openai_frames(
                 changed = await apply_hook(on_chunk, chunk)
                 if changed is not None:
                     yield sse_data(changed)
+        if not seen:
+            raise FrameError("upstream ended the stream without sending anything")
         yield sse_data(DONE)  # some servers end without [DONE]
 
     return relay

@@ -2,8 +2,9 @@
 
 The caller always gets OpenAI shapes back: a JSON body, or a `ChatStream` of OpenAI SSE
 frames relayed as each upstream frame arrives (an Ollama NDJSON stream is translated frame
-by frame). The upstream response is opened before the stream is handed out, so an upstream
-error status still becomes an HTTP error rather than a broken 200.
+by frame). The upstream response is opened, and its first frame read, before the stream is
+handed out: an error status, a timeout before the first byte, an empty body or garbage in
+place of a stream still become an HTTP error rather than a broken 200.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from contextlib import AsyncExitStack
 from typing import Any
 
 from owlet.config.store import ConfigStore
-from owlet.core.streams import DONE, iter_ndjson, sse_data
+from owlet.core.streams import DONE, FrameError, iter_ndjson, sse_data
 from owlet.providers import ollama_translate, openai_shape
 from owlet.providers.answer import (
     ChatStream,
@@ -27,7 +28,7 @@ from owlet.providers.answer import (
     openai_frames,
 )
 from owlet.providers.connections import Connection, ollama_connections, openai_connections
-from owlet.providers.http import UpstreamClient, UpstreamError, body_chunks, error_message
+from owlet.providers.http import UpstreamClient, UpstreamError, error_message
 from owlet.providers.local.engine import LocalEngine
 
 log = logging.getLogger(__name__)
@@ -98,13 +99,16 @@ class Gateway:
             response = await stack.enter_async_context(
                 self.upstream.stream(conn, "POST", path, json_body=payload)
             )
-            chunks = body_chunks(response)
+            chunks = self.upstream.chunks(response)
             if conn.kind == "openai" and _is_json(response.headers.get("content-type")):
-                chunks = _single(await _whole_as_sse(response))
+                limit = self.upstream.max_response_size
+                chunks = _single(await _whole_as_sse(chunks, limit))
+            frames = relay(chunks)
+            first = await _first(frames)
         except BaseException:
             await stack.aclose()
             raise
-        return ChatStream(stack, relay(chunks))
+        return ChatStream(stack, _after(first, frames))
 
     async def embeddings(
         self, config: ConfigStore, model: dict[str, Any], body: dict[str, Any]
@@ -155,9 +159,32 @@ def _is_json(content_type: str | None) -> bool:
     return (content_type or "").split(";")[0].strip().lower() == "application/json"
 
 
-async def _whole_as_sse(response: Any) -> bytes:
+async def _first(frames: AsyncIterator[bytes]) -> bytes | None:
+    """The stream's first frame; garbage there is an UpstreamError (nothing was sent yet)."""
+    try:
+        return await anext(frames)
+    except StopAsyncIteration:
+        return None
+    except FrameError as exc:
+        raise UpstreamError(502, str(exc)) from exc
+
+
+async def _after(first: bytes | None, frames: AsyncIterator[bytes]) -> AsyncIterator[bytes]:
+    if first is not None:
+        yield first
+    async for frame in frames:
+        yield frame
+
+
+async def _whole_as_sse(chunks: AsyncIterator[bytes], limit: int | None) -> bytes:
     """A server that ignored `stream: true` and sent one JSON body, as the SSE it would send."""
-    raw = b"".join([chunk async for chunk in body_chunks(response)])
+    parts, size = [], 0
+    async for chunk in chunks:
+        size += len(chunk)
+        if limit is not None and size > limit:
+            raise UpstreamError(502, f"Upstream sent a response larger than {limit} bytes")
+        parts.append(chunk)
+    raw = b"".join(parts)
     try:
         completion = json.loads(raw)
     except ValueError as exc:
@@ -186,7 +213,9 @@ def _ollama_frames(
 ) -> Callable[[AsyncIterator[bytes]], AsyncIterator[bytes]]:
     async def relay(chunks: AsyncIterator[bytes]) -> AsyncIterator[bytes]:
         translator = ollama_translate.ChunkTranslator(model=model_id)
+        seen = False
         async for frame in iter_ndjson(chunks):
+            seen = True
             if frame.get("error"):
                 raise UpstreamError(502, error_message(frame, "Upstream error"), frame)
             for chunk in translator.feed(frame):
@@ -195,6 +224,8 @@ def _ollama_frames(
                     yield sse_data(changed)
             if frame.get("done"):
                 break
+        if not seen:
+            raise FrameError("upstream ended the stream without sending anything")
         yield sse_data(DONE)
 
     return relay
