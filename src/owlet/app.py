@@ -16,9 +16,11 @@ from owlet.api import router
 from owlet.auth.modes import check_single_user_mode
 from owlet.auth.service import ensure_initial_admin
 from owlet.container import Container
-from owlet.core.middleware import BodyLimitMiddleware, RequestContextMiddleware
+from owlet.core.bodies import RequestBodyGuard
+from owlet.core.middleware import RequestContextMiddleware
 from owlet.errors import install_error_handlers
 from owlet.realtime import handlers as realtime_handlers
+from owlet.realtime.hub import SOCKET_PATH
 from owlet.settings import Settings
 from owlet.web import frontend, frontend_build
 
@@ -65,9 +67,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.mount("/ws", SocketMount(app), name="socket.io")
     mount_frontend(app, settings)
     app.add_middleware(
-        BodyLimitMiddleware,
+        RequestBodyGuard,
         max_bytes=settings.max_request_body_size,
-        per_path={"/api/v1/files/": settings.max_upload_size},
+        per_path={
+            "/api/v1/files/": settings.max_upload_size,
+            # Engine.IO's own cap (realtime/hub.py); realtime/guard.py checks each packet.
+            f"{SOCKET_PATH}/": 2 * settings.max_request_body_size,
+        },
     )
     origins = settings.cors_origins
     app.add_middleware(
