@@ -17,6 +17,7 @@ from owlet.auth.modes import check_single_user_mode
 from owlet.auth.service import ensure_initial_admin
 from owlet.container import Container
 from owlet.core.bodies import RequestBodyGuard
+from owlet.core.headers import SecurityHeadersMiddleware
 from owlet.core.middleware import RequestContextMiddleware
 from owlet.errors import install_error_handlers
 from owlet.realtime import handlers as realtime_handlers
@@ -85,6 +86,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         allow_headers=["*"],
     )
     app.add_middleware(RequestContextMiddleware)
+    app.add_middleware(SecurityHeadersMiddleware)  # outermost: even the last-resort 500
     return app
 
 
