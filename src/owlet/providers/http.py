@@ -76,6 +76,11 @@ def _unreachable(exc: httpx.HTTPError) -> UpstreamUnreachable:
     return UpstreamUnreachable()
 
 
+# A connection URL an admin saved that no request can be sent to (control characters, a host
+# IDNA refuses): as unreachable as a host that does not answer, never a 500.
+BAD_URL = (httpx.InvalidURL, UnicodeError)
+
+
 def _raise_for(response: httpx.Response, raw: bytes) -> None:
     if response.status_code >= 400:
         body = _decode(raw)
@@ -113,6 +118,8 @@ class UpstreamClient:
             )
         except httpx.HTTPError as exc:
             raise _unreachable(exc) from exc
+        except BAD_URL as exc:
+            raise UpstreamUnreachable() from exc
         _raise_for(response, response.content)
         if not expect_json:
             return _decode(response.content) if response.content else None
@@ -132,6 +139,8 @@ class UpstreamClient:
             )  # fmt: skip
         except httpx.HTTPError as exc:
             raise _unreachable(exc) from exc
+        except BAD_URL as exc:
+            raise UpstreamUnreachable() from exc
         _raise_for(response, response.content)
         try:
             json.loads(response.content)
@@ -144,17 +153,19 @@ class UpstreamClient:
         self, conn: Connection, method: str, path: str, *, json_body: Any = None
     ) -> AsyncIterator[httpx.Response]:
         """An open streaming response with a success status; closed when the block exits."""
-        request = self.client.build_request(
-            method,
-            conn.url + path,
-            json=json_body,
-            headers=conn.headers(),
-            timeout=self._timeout(None),
-        )
         try:
+            request = self.client.build_request(
+                method,
+                conn.url + path,
+                json=json_body,
+                headers=conn.headers(),
+                timeout=self._timeout(None),
+            )
             response = await self.client.send(request, stream=True)
         except httpx.HTTPError as exc:
             raise _unreachable(exc) from exc
+        except BAD_URL as exc:
+            raise UpstreamUnreachable() from exc
         try:
             if response.status_code >= 400:
                 try:
