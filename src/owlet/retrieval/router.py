@@ -191,7 +191,8 @@ async def retrieval_config(_admin: AdminUser, config: ConfigDep) -> Any:
 async def update_retrieval_config(
     form: RetrievalConfigForm, _admin: AdminUser, config: ConfigDep, session: SessionDep
 ) -> Any:
-    sent = form.model_dump(exclude_unset=True)
+    # A null leaves the setting as it is (stored, it would break every later chunking).
+    sent = form.model_dump(exclude_unset=True, exclude_none=True)
     values = {_CONFIG_FIELDS[name]: value for name, value in sent.items()}
     await config.stage(session, values)
     return {**_snapshot(config, _CONFIG_FIELDS), **sent}
