@@ -38,7 +38,7 @@ LAST = [
 def keys(base: str) -> dict[str, str]:
     """An admin and a user, each with an API key (users may hold keys in this world), and
     the admin's session token (`admin_jwt`) to put things back between runs."""
-    http = httpx.Client(base_url=base, timeout=30)
+    http = httpx.Client(base_url=base, timeout=60)
     ada = {"name": "Ada", "email": "ada@example.com", "password": PASSWORD}
     admin = http.post("/api/v1/auths/signup", json=ada)
     admin.raise_for_status()
@@ -119,7 +119,7 @@ def operation_ids(spec: dict[str, Any]) -> dict[str, str]:
 
 def restore(base: str, jwt: str, saved: dict[str, Any]) -> str:
     """Put back what a previous run may have changed about who may call; a fresh admin key."""
-    http = httpx.Client(base_url=base, timeout=30, headers={"Authorization": f"Bearer {jwt}"})
+    http = httpx.Client(base_url=base, timeout=60, headers={"Authorization": f"Bearer {jwt}"})
     for path, body in saved.items():
         http.post(path, json=body).raise_for_status()
     key = http.post("/api/v1/auths/api_key")
@@ -131,12 +131,12 @@ def test_schemathesis_finds_no_server_error_and_no_schema_violation(
     served: tuple[str, dict[str, str]], tmp_path: Path
 ) -> None:
     base, found = served
-    spec = httpx.get(f"{base}/openapi.json").json()
+    spec = httpx.get(f"{base}/openapi.json", timeout=60).json()
     ids = operation_ids(spec)
     last = [ids[f"{method} {path}"] for method, path in LAST]
     jwt = found["admin_jwt"]
     saved = {
-        path: httpx.get(f"{base}{path}", headers={"Authorization": f"Bearer {jwt}"}).json()
+        path: httpx.get(f"{base}{path}", headers={"Authorization": f"Bearer {jwt}"}, timeout=30).json()
         for path in ("/api/v1/auths/admin/config", "/api/v1/users/default/permissions")
     }
     runs = [
