@@ -18,9 +18,12 @@ from owlet.auth.modes import check_single_user_mode
 from owlet.auth.service import ensure_initial_admin
 from owlet.chats import recovery
 from owlet.container import Container
-from owlet.core.middleware import BodyLimitMiddleware, RequestContextMiddleware
+from owlet.core.bodies import RequestBodyGuard
+from owlet.core.headers import SecurityHeadersMiddleware
+from owlet.core.middleware import RequestContextMiddleware
 from owlet.errors import install_error_handlers
 from owlet.realtime import handlers as realtime_handlers
+from owlet.realtime.hub import SOCKET_PATH
 from owlet.settings import Settings
 from owlet.web import frontend, frontend_build
 
@@ -74,9 +77,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.mount("/ws", SocketMount(app), name="socket.io")
     mount_frontend(app, settings)
     app.add_middleware(
-        BodyLimitMiddleware,
+        RequestBodyGuard,
         max_bytes=settings.max_request_body_size,
-        per_path={"/api/v1/files/": settings.max_upload_size},
+        per_path={
+            "/api/v1/files/": settings.max_upload_size,
+            # Engine.IO's own cap (realtime/hub.py); realtime/guard.py checks each packet.
+            f"{SOCKET_PATH}/": 2 * settings.max_request_body_size,
+        },
     )
     origins = settings.cors_origins
     app.add_middleware(
@@ -88,6 +95,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         allow_headers=["*"],
     )
     app.add_middleware(RequestContextMiddleware)
+    app.add_middleware(SecurityHeadersMiddleware)  # outermost: even the last-resort 500
     return app
 
 

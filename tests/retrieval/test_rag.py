@@ -375,3 +375,19 @@ async def test_editing_a_files_text_reindexes_it(
                 json={"collection_name": name, "query": "x", "k": 5},
             )
             assert found.json()["documents"][0] == [EVEREST], name
+
+
+async def test_a_null_setting_leaves_the_retrieval_config_as_it_was(
+    make_client: MakeClient,
+) -> None:
+    async with make_client() as client:
+        admin = await signup(client, "Ada")
+        headers = bearer(admin["token"])
+        nulls = {"CHUNK_SIZE": None, "CHUNK_OVERLAP": None, "TOP_K": None}
+        updated = await client.post("/api/v1/retrieval/config/update", headers=headers, json=nulls)
+        assert updated.status_code == 200 and updated.json()["CHUNK_SIZE"] == 1000
+        # Chunking still works (a stored null made it answer 500).
+        indexed = await client.post(
+            "/api/v1/retrieval/process/text", headers=headers, json={"content": "some words"}
+        )
+        assert indexed.status_code == 200, indexed.text

@@ -1,4 +1,6 @@
-"""Pure-ASGI middleware: request id, `X-Process-Time`, and the last-resort JSON 500."""
+"""Pure-ASGI middleware: request id, `X-Process-Time`, and the last-resort JSON 500.
+
+Request bodies are guarded in `core/bodies.py`."""
 
 from __future__ import annotations
 
@@ -8,7 +10,6 @@ import time
 import uuid
 from typing import Any
 
-from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 log = logging.getLogger("owlet.errors")
@@ -80,70 +81,3 @@ def _incoming_request_id(scope: Scope) -> str | None:
             if 0 < len(text) <= 64 and all(c.isalnum() or c in "-_." for c in text):
                 return text
     return None
-
-
-class BodyLimitMiddleware:
-    """Refuses request bodies over `max_bytes` with a JSON 413.
-
-    A declared `Content-Length` over the limit is answered before the app runs; a body that
-    grows past it while streaming in raises an HTTPException(413) from `receive`, which the
-    app's handlers render as `{"detail": ...}`. Nothing is buffered here.
-    """
-
-    def __init__(
-        self, app: ASGIApp, max_bytes: int, per_path: dict[str, int] | None = None
-    ) -> None:
-        self.app = app
-        self.max_bytes = max_bytes
-        self.per_path = per_path or {}  # e.g. the upload route's own, larger limit
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        limit = self.per_path.get(scope["path"], self.max_bytes)
-        declared = _content_length(scope)
-        if declared is not None and declared > limit:
-            await _send_json(send, 413, {"detail": _too_large(limit)})
-            return
-        seen = 0
-
-        async def counted() -> Message:
-            nonlocal seen
-            message = await receive()
-            if message["type"] == "http.request":
-                seen += len(message.get("body", b""))
-                if seen > limit:
-                    raise HTTPException(status_code=413, detail=_too_large(limit))
-            return message
-
-        await self.app(scope, counted, send)
-
-
-def _too_large(limit: int) -> str:
-    return f"Request body is larger than the limit of {limit} bytes."
-
-
-def _content_length(scope: Scope) -> int | None:
-    for name, value in scope.get("headers", []):
-        if name == b"content-length":
-            try:
-                return int(value)
-            except ValueError:
-                return None
-    return None
-
-
-async def _send_json(send: Send, status: int, body: dict[str, Any]) -> None:
-    payload = json.dumps(body).encode()
-    await send(
-        {
-            "type": "http.response.start",
-            "status": status,
-            "headers": [
-                (b"content-type", b"application/json"),
-                (b"content-length", str(len(payload)).encode()),
-            ],
-        }
-    )
-    await send({"type": "http.response.body", "body": payload})

@@ -57,6 +57,11 @@ def check_json(value: Any, depth: int = 0) -> Any:
     elif isinstance(value, list | tuple):
         for item in value:
             check_json(item, depth + 1)
+    elif isinstance(value, BaseModel):  # a nested model (e.g. a list of them) in a Form
+        for name in type(value).model_fields:
+            check_json(getattr(value, name), depth + 1)
+        if value.model_extra:
+            check_json(value.model_extra, depth + 1)
     return value
 
 

@@ -12,6 +12,7 @@ from fastapi.responses import FileResponse, PlainTextResponse, Response, Streami
 from pydantic import Field
 
 from owlet.container import Container
+from owlet.core.headers import user_content_headers
 from owlet.core.paging import page_window
 from owlet.core.streams import SSE_MEDIA_TYPE, STREAM_HEADERS, sse_data
 from owlet.core.validation import CleanText, Identifier
@@ -174,7 +175,8 @@ async def file_content_html(file_id: Identifier, user: VerifiedUser, service: Se
     path = service.storage.local_path(row.path)
     if not path.is_file():
         raise NotFound()
-    headers = {"X-Content-Type-Options": "nosniff", "Content-Security-Policy": "sandbox"}
+    headers = {"X-Content-Type-Options": "nosniff",
+               "Content-Security-Policy": "sandbox; frame-ancestors 'self'"}  # fmt: skip
     return FileResponse(path, media_type="text/html", headers=headers)
 
 
@@ -185,7 +187,7 @@ async def file_content_named(
     row = await service.readable(user, file_id)
     if row.path is None:
         text = str(row.data.get("content", ""))
-        return PlainTextResponse(text, headers={"X-Content-Type-Options": "nosniff"})
+        return PlainTextResponse(text, headers=user_content_headers("text/plain"))
     return _download(service, row, force_attachment=True)
 
 
@@ -196,7 +198,7 @@ def _download(service: FileService, row: FileRow, force_attachment: bool) -> Res
     if not path.is_file():
         raise NotFound()
     media_type = str(row.meta.get("content_type") or "application/octet-stream")
-    headers = {"X-Content-Type-Options": "nosniff"}
+    headers = user_content_headers(media_type)
     name = quote(str(row.meta.get("name") or row.filename))
     if force_attachment or media_type not in INLINE_TYPES:
         headers["Content-Disposition"] = f"attachment; filename*=UTF-8''{name}"

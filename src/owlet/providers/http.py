@@ -87,6 +87,11 @@ def _status_text(response: httpx.Response) -> str:
     return f"Upstream error {status} ({reason})" if reason else f"Upstream error {status}"
 
 
+# A connection URL an admin saved that no request can be sent to (control characters, a host
+# IDNA refuses): as unreachable as a host that does not answer, never a 500.
+BAD_URL = (httpx.InvalidURL, UnicodeError)
+
+
 def _raise_for(response: httpx.Response, raw: bytes) -> None:
     if response.status_code >= 400:
         body = _decode(raw)
@@ -143,14 +148,16 @@ class UpstreamClient:
         self, conn: Connection, method: str, path: str, json_body: Any, read_timeout: float | None
     ) -> bytes:
         """The upstream's whole (bounded) body for a success status; UpstreamError otherwise."""
-        request = self.client.build_request(
-            method, conn.url + path, json=json_body, headers=conn.headers(),
-            timeout=self._timeout(read_timeout),
-        )  # fmt: skip
         try:
+            request = self.client.build_request(
+                method, conn.url + path, json=json_body, headers=conn.headers(),
+                timeout=self._timeout(read_timeout),
+            )  # fmt: skip
             response = await self.client.send(request, stream=True)
         except httpx.HTTPError as exc:
             raise _unreachable(exc) from exc
+        except BAD_URL as exc:
+            raise UpstreamUnreachable() from exc
         try:
             raw = await _read(response, self.max_response_size)
         finally:
@@ -197,17 +204,19 @@ class UpstreamClient:
         self, conn: Connection, method: str, path: str, *, json_body: Any = None
     ) -> AsyncIterator[httpx.Response]:
         """An open streaming response with a success status; closed when the block exits."""
-        request = self.client.build_request(
-            method,
-            conn.url + path,
-            json=json_body,
-            headers=conn.headers(),
-            timeout=self._timeout(None),
-        )
         try:
+            request = self.client.build_request(
+                method,
+                conn.url + path,
+                json=json_body,
+                headers=conn.headers(),
+                timeout=self._timeout(None),
+            )
             response = await self.client.send(request, stream=True)
         except httpx.HTTPError as exc:
             raise _unreachable(exc) from exc
+        except BAD_URL as exc:
+            raise UpstreamUnreachable() from exc
         try:
             if response.status_code >= 400:
                 _raise_for(response, await _read(response, ERROR_BODY_LIMIT))

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 import socketio
 
+from owlet.realtime import guard
 from owlet.realtime.sessions import SessionPool
 from owlet.realtime.tasks import Tasks
 from owlet.settings import Settings
@@ -46,9 +47,15 @@ class Realtime:
             ping_interval=settings.websocket_server_ping_interval,
             ping_timeout=settings.websocket_server_ping_timeout,
             always_connect=True,
+            # Payloads follow the HTTP body rules (guard.py). Engine.IO's own cap sits above,
+            # so a payload just over the limit gets an answer instead of a dropped connection.
+            serializer=guard.packet_class(settings.max_request_body_size),
+            max_http_buffer_size=2 * settings.max_request_body_size,
             logger=False,
             engineio_logger=False,
         )  # fmt: skip
+        guard.guard_engineio()
+        guard.install(self.sio)
         self.asgi = socketio.ASGIApp(self.sio, socketio_path=SOCKET_PATH)
         self.sessions = SessionPool(redis, settings.redis_key_prefix)
         self.tasks = Tasks(redis, settings.redis_key_prefix)

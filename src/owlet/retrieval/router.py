@@ -238,7 +238,8 @@ async def update_retrieval_config(
     config: ConfigDep,
     session: SessionDep,
 ) -> Any:
-    sent = form.model_dump(exclude_unset=True)
+    # A null leaves the setting as it is (stored, it would break every later chunking).
+    sent = form.model_dump(exclude_unset=True, exclude_none=True)
     values = {key: sent[name] for name, key in _CONFIG_FIELDS.items() if name in sent}
     values.update(features.staged(documents.RETRIEVAL, form))
     if form.web is not None:

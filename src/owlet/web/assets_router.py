@@ -1,6 +1,7 @@
 """The web client's small routes beside its files: `/manifest.json` and `/opensearch.xml`
 (public, built from `WEBUI_NAME` and `WEBUI_URL`), and `/cache/{path}` (verified: files
-under `DATA_DIR/cache`, images, audio and video inline, anything else as an attachment)."""
+under `DATA_DIR/cache`, images (but SVG), audio and video inline, anything else as an
+attachment)."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from xml.sax.saxutils import escape, quoteattr
 from fastapi import APIRouter, Path
 from fastapi.responses import FileResponse, Response
 
+from owlet.core.headers import user_content_headers
 from owlet.deps import ConfigDep, ContainerDep, VerifiedUser
 from owlet.errors import NotFound
 
@@ -63,8 +65,8 @@ async def cached(
     if not target.is_relative_to(root) or not target.is_file():
         raise NotFound("File not found")
     media = mimetypes.guess_type(target.name)[0] or "application/octet-stream"
-    headers = {"X-Content-Type-Options": "nosniff"}
-    if media.startswith(INLINE):
+    headers = user_content_headers(media)
+    if media.startswith(INLINE) and media != "image/svg+xml":  # an SVG may carry scripts
         return FileResponse(target, media_type=media, headers=headers)
     return FileResponse(target, media_type=media, headers=headers, filename=target.name,
                         content_disposition_type="attachment")  # fmt: skip
