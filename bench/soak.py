@@ -152,12 +152,25 @@ class User:
         body = {"model": MODEL, "stream": False,
                 "messages": [{"role": "user", "content": "Who keeps the lighthouse?"}],
                 "files": [{"type": "file", "id": random.choice(self.files)}]}  # fmt: skip
-        check(await self.client.post("/api/chat/completions", json=body))
+        reply = check(await self.client.post("/api/chat/completions", json=body))
+        if not reply.get("sources"):
+            raise Failed(f"RAG answer without sources: {str(reply)[:160]}")
 
     async def signin(self) -> None:
         form = {"email": self.email, "password": PASSWORD}
         token = check(await self.client.post("/api/v1/auths/signin", json=form))["token"]
         self.client.headers["Authorization"] = f"Bearer {token}"
+
+    async def recorded(self) -> int:
+        """Finished answers stored in this user's chats."""
+        count = 0  # on a new connection: the server may be closing an idle keep-alive one
+        async with httpx.AsyncClient(base_url=self.client.base_url, timeout=60,
+                                     headers=self.client.headers) as client:  # fmt: skip
+            for chat_id in self.chats:
+                doc = check(await client.get(f"/api/v1/chats/{chat_id}"))["chat"]
+                count += sum(m.get("role") == "assistant" and bool(m.get("done"))
+                             for m in doc["history"]["messages"].values())  # fmt: skip
+        return count
 
     async def act(self, kind: str) -> None:
         started = time.perf_counter()
@@ -214,6 +227,9 @@ async def prepare(base: str, n: int, stats: Stats) -> list[User]:
         account = {"name": "Admin", "email": "admin@example.com", "password": PASSWORD}
         token = check(await admin.post("/api/v1/auths/signup", json=account))["token"]
         admin.headers["Authorization"] = f"Bearer {token}"
+        grant = [{"principal_type": "user", "principal_id": "*", "permission": "read"}]
+        share = {"id": MODEL, "access_grants": grant}  # the base model, readable by all users
+        check(await admin.post("/api/v1/models/model/access/update", json=share))
         users = []
         for i in range(n):
             form = {"name": f"User {i}", "email": f"user{i}@example.com", "password": PASSWORD,
@@ -241,6 +257,8 @@ async def soak(base: str, pid: int, up: FakeUpstream, args: argparse.Namespace) 
     sampler.cancel()
     out["end"] = usage(pid)
     out.setdefault("middle", out["end"])
+    await asyncio.sleep(2)  # a stream's answer is saved as it ends
+    out["recorded"] = sum(await asyncio.gather(*(u.recorded() for u in users)))
     await asyncio.gather(*(u.client.aclose() for u in users))
     return {"stats": stats, "elapsed": elapsed, "usage": out}
 
@@ -264,6 +282,8 @@ def report(result: dict[str, Any], log: Path, args: argparse.Namespace) -> str:
     lines.append(f"{'all':<10}{total_n:>7}{total_n / elapsed:>9.2f}{'':>20}{total_err:>8}")
     for kind, messages in stats.messages.items():
         lines += [f"  {kind} error: {m}" for m in messages]
+    answers = len(stats.ok["stream"]) + len(stats.ok["whole"])
+    lines.append(f"answers recorded in chats: {use['recorded']} of {answers} completed")
     lines += ["", f"{'server':<10}{'start':>10}{'middle':>10}{'end':>10}{'peak':>10}"]
     rss = [use[k][0] for k in ("start", "middle", "end")]
     fds = [use[k][1] for k in ("start", "middle", "end")]
@@ -276,6 +296,7 @@ def report(result: dict[str, Any], log: Path, args: argparse.Namespace) -> str:
     tracebacks = sum(line.startswith("Traceback") for line in text)
     lines += ["", f"server output: {len(text)} lines, 'database is locked' {locked}, "
               f"'database busy' warnings {busy}, tracebacks {tracebacks}"]  # fmt: skip
+    lines += [f"  {line[:200]}" for line in text[:5]]
     return "\n".join(lines)
 
 
