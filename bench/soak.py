@@ -20,7 +20,7 @@ error frame; first messages), the server's RSS and open file descriptors at star
 end (and the peak of 5 s samples), and the `database is locked` lines in its output. No
 assertions: it prints and exits 0.
 
-    .venv/bin/python bench/soak.py [--minutes 10] [--users 50] [--think 2] [--quick]
+    .venv/bin/python bench/soak.py [--minutes 10] [--users 50] [--think 2] [--log F] [--quick]
 """
 
 from __future__ import annotations
@@ -29,6 +29,8 @@ import argparse
 import asyncio
 import os
 import random
+import re
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -52,6 +54,7 @@ PASSWORD = "soak-pass-1234"
 SIGNIN_EVERY = 60.0
 TURNS_PER_CHAT = 20
 WEIGHTS = {"stream": 30, "whole": 10, "chat_list": 20, "chat_open": 20, "upload": 5, "rag": 15}
+NOISE = r"^\S+ [\d:,]+ |[0-9a-f]{8}-[0-9a-f-]{27}|\(request [^)]*\)"  # stamps and ids
 KINDS = (*WEIGHTS, "signin", "new_chat")
 DOC = (
     "The lighthouse on Gull Rock is kept by Marta Vinter. She winds the lamp at dusk, logs "
@@ -296,7 +299,10 @@ def report(result: dict[str, Any], log: Path, args: argparse.Namespace) -> str:
     tracebacks = sum(line.startswith("Traceback") for line in text)
     lines += ["", f"server output: {len(text)} lines, 'database is locked' {locked}, "
               f"'database busy' warnings {busy}, tracebacks {tracebacks}"]  # fmt: skip
-    lines += [f"  {line[:200]}" for line in text[:5]]
+    # What the server said, without timestamps and ids: its log lines and final exceptions.
+    said = Counter(re.sub(NOISE, "…", line)[:150] for line in text
+                   if re.match(r"\d{4}-\d\d-\d\d |\w[\w.]*(Error|Exception): ", line))  # fmt: skip
+    lines += [f"  {n:>5} x {line}" for line, n in said.most_common(8)]
     return "\n".join(lines)
 
 
@@ -305,6 +311,7 @@ def main() -> None:
     parser.add_argument("--minutes", type=float, default=10.0)
     parser.add_argument("--users", type=int, default=50)
     parser.add_argument("--think", type=float, default=2.0, help="mean think time, seconds")
+    parser.add_argument("--log", type=Path, help="keep the server's output here")
     parser.add_argument("--quick", action="store_true", help="1 minute, 10 users")
     args = parser.parse_args()
     if args.quick:
@@ -331,6 +338,8 @@ def main() -> None:
             finally:
                 proc.terminate()
                 proc.wait(timeout=30)
+        if args.log:
+            shutil.copyfile(log, args.log)
         print(report(result, log, args))
 
 
