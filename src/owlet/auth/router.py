@@ -10,6 +10,7 @@ from owlet.auth import modes
 from owlet.auth.credentials import Identity, authenticate
 from owlet.auth.oauth.service import OAuthService
 from owlet.auth.schemas import (
+    AUTH_RESPONSES,
     AddUserForm,
     AddUserResponse,
     AdminConfig,
@@ -42,7 +43,7 @@ from owlet.deps import (
 from owlet.errors import AppError, Forbidden, Messages
 from owlet.users.presenter import profile_image_route
 
-router = APIRouter(prefix="/api/v1/auths", tags=["auths"])
+router = APIRouter(prefix="/api/v1/auths", tags=["auths"], responses=AUTH_RESPONSES)
 
 
 async def get_service(

@@ -223,3 +223,13 @@ ADMIN_CONFIG_KEYS: dict[str, str] = {
     "PENDING_USER_OVERLAY_CONTENT": "ui.pending_user_overlay_content",
     "RESPONSE_WATERMARK": "ui.watermark",
 }
+
+
+class InvalidAuthRequest(BaseModel):
+    """A 422 on `/api/v1/auths/*`: the reason is not given, the body is not echoed."""
+
+    detail: str = "Invalid authentication request."
+
+
+# Documents that 422 on every router under /api/v1/auths (FastAPI's default says a list).
+AUTH_RESPONSES: dict[int | str, dict[str, Any]] = {422: {"model": InvalidAuthRequest}}

@@ -13,12 +13,12 @@ from owlet.auth.ldap.schemas import (
     LdapServerConfig,
 )
 from owlet.auth.ldap.service import LdapService
-from owlet.auth.schemas import SessionUserResponse
+from owlet.auth.schemas import AUTH_RESPONSES, SessionUserResponse
 from owlet.auth.service import AuthService
 from owlet.auth.session import session_response
 from owlet.deps import AdminUser, ConfigDep, ContainerDep, SessionDep
 
-router = APIRouter(prefix="/api/v1/auths", tags=["auths"])
+router = APIRouter(prefix="/api/v1/auths", tags=["auths"], responses=AUTH_RESPONSES)
 
 
 async def get_service(

@@ -11,10 +11,11 @@ from typing import Any
 from fastapi import APIRouter
 from pydantic import BaseModel, ConfigDict
 
+from owlet.auth.schemas import AUTH_RESPONSES
 from owlet.deps import AdminUser, ContainerDep
 from owlet.errors import BadRequest
 
-router = APIRouter(prefix="/api/v1/auths/admin/config", tags=["auths"])
+router = APIRouter(prefix="/api/v1/auths/admin/config", tags=["auths"], responses=AUTH_RESPONSES)
 
 READ_ONLY = (
     "OAuth settings are read from the environment (OAUTH_*, OPENID_*); "
