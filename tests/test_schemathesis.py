@@ -89,10 +89,19 @@ def run_schemathesis(
     result: dict[str, Any] = json.loads((reports / "run.json").read_text())
     result["output"] = done.stdout[-20_000:]
     called = set()
+    generator_errors = 0
     for line in (reports / "events.ndjson").read_text().splitlines():
-        finished = json.loads(line).get("ScenarioFinished")
+        event = json.loads(line)
+        finished = event.get("ScenarioFinished")
         if finished and finished["status"] in ("success", "failure"):  # requests were sent
             called.add(finished["recorder"]["label"])
+        # CPython's own "AST constructor recursion depth mismatch" inside schemathesis's
+        # generator on the deeply nested completions schema: the tool failing, not owlet
+        # (the operation is still called; the "every operation called" check holds it).
+        value = (event.get("NonFatalError") or {}).get("value") or {}
+        if value.get("type") == "SystemError" and "recursion depth" in value.get("message", ""):
+            generator_errors += 1
+    result["server_errors"] = sum(e["count"] for e in result["errors"]) - generator_errors
     return result, called
 
 
@@ -149,7 +158,7 @@ def test_schemathesis_finds_no_server_error_and_no_schema_violation(
         runs.append(run_schemathesis(base, key, tmp_path / op_id, [op_id], []))
     called: set[str] = set()
     for report, reached in runs:
-        assert not report["failures"] and not report["errors"], report["output"]
+        assert not report["failures"] and report["server_errors"] == 0, report["output"]
         called |= reached
     missing = set(ids) - called
     assert not missing, f"operations schemathesis never called: {sorted(missing)}"
