@@ -192,3 +192,12 @@ def with_current_id(doc: Mapping[str, Any], message_id: str | None) -> Json:
     history = dict(stored) if isinstance(stored, dict) else {}
     history["currentId"] = message_id
     return {**doc, "history": history}
+
+
+def meta_with_tags(meta: Mapping[str, Any] | None, tag_ids: list[str]) -> dict[str, Any]:
+    """`meta` with `tags` from the tag rows; a chat that never had a tag has no `tags` key,
+    one whose tags were all removed has `[]` (the `tags` key in the stored meta marks it)."""
+    out = dict(meta or {})
+    if tag_ids or "tags" in out:
+        out["tags"] = tag_ids
+    return out

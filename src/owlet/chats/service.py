@@ -70,7 +70,7 @@ def chat_response(chat: Chat, rows: Sequence[MessageRow], tag_ids: list[str]) ->
         "share_id": chat.share_id,
         "archived": chat.archived,
         "pinned": chat.pinned,
-        "meta": _meta(chat.meta, tag_ids),
+        "meta": docs.meta_with_tags(chat.meta, tag_ids),
         "variables": {} if chat.variables is None else chat.variables,
         "folder_id": chat.folder_id,
         "tasks": chat.tasks,
@@ -78,15 +78,6 @@ def chat_response(chat: Chat, rows: Sequence[MessageRow], tag_ids: list[str]) ->
         "current_message_id": docs.current_id(chat.doc),
         "context_usage": None,
     }
-
-
-def _meta(meta: Mapping[str, Any] | None, tag_ids: list[str]) -> dict[str, Any]:
-    """`meta` with `tags` from the tag rows; a chat that never had a tag has no `tags` key,
-    one whose tags were all removed has `[]` (the `tags` key in the stored meta marks it)."""
-    out = dict(meta or {})
-    if tag_ids or "tags" in out:
-        out["tags"] = tag_ids
-    return out
 
 
 class ChatService:
@@ -179,7 +170,7 @@ class ChatService:
         had_tags = "tags" in meta
         tags = meta.pop("tags", [])
         if had_tags and tags == []:
-            meta["tags"] = []  # had tags once (a clone of such a chat): `_meta` shows []
+            meta["tags"] = []  # had tags once (a clone of such a chat): shown as []
         chat = Chat(
             id=new_id(),
             user_id=user_id,
@@ -355,7 +346,7 @@ class ChatService:
         await repo.ensure_tag(self.session, chat.user_id, tag_id(name), name.strip())
         await repo.add_chat_tag(self.session, chat, tag_id(name), now())
         if "tags" not in (chat.meta or {}):
-            chat.meta = {**(chat.meta or {}), "tags": []}  # the marker `_meta` reads
+            chat.meta = {**(chat.meta or {}), "tags": []}  # the marker meta_with_tags reads
 
     async def add_tag(self, user: User, chat_id: str, name: str) -> list[Tag]:
         chat = await self.owned(user, chat_id)
