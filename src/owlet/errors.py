@@ -13,6 +13,8 @@ from sqlalchemy.exc import DataError, IntegrityError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from owlet.db.retry import is_busy
+
 log = logging.getLogger("owlet.errors")
 
 
@@ -197,8 +199,8 @@ def install_error_handlers(app: FastAPI) -> None:
     async def operational_error(request: Request, exc: Exception) -> JSONResponse:
         # SQLite's "database is locked" after busy_timeout (or a PostgreSQL lock timeout):
         # contention, so the client may retry. Anything else is a real failure.
-        text = str(getattr(exc, "orig", exc)).lower()
-        if "locked" in text or "busy" in text or "lock timeout" in text:
+        if is_busy(exc):
+            text = str(getattr(exc, "orig", exc))
             log.warning("database busy (request %s): %s", _request_id(request), text[:200])
             return JSONResponse(
                 {"detail": Messages.BUSY}, status_code=503, headers={"Retry-After": "1"}
