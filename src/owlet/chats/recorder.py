@@ -26,6 +26,7 @@ from owlet.completions.answer import Answer
 from owlet.container import Container
 from owlet.core.clock import new_id, now
 from owlet.core.streams import SSE_MEDIA_TYPE, STREAM_HEADERS, sse_data
+from owlet.db.retry import retry_busy
 from owlet.errors import BadRequest, Messages, NotFound
 from owlet.functions.outlets import InlineOutlet
 from owlet.models.registry import ResolvedModel
@@ -35,6 +36,8 @@ from owlet.tables import Chat, User
 log = logging.getLogger(__name__)
 
 SAVE_EVERY = 5.0  # seconds between saves of a long streamed answer
+SAVE_LATER = (5.0, 15.0, 30.0, 60.0)  # the final save's last tries, after the client's end
+NOT_SAVED = "The answer could not be saved into the chat; it is shown here only."
 LOCAL_PREFIXES = ("temporary:", "local:", "channel:")  # chats that are not stored rows
 _running: set[asyncio.Task[None]] = set()  # streams being recorded after their client left
 
@@ -185,12 +188,17 @@ class ChatRecorder:
     def due(self) -> bool:
         return time.monotonic() - self._saved_at >= SAVE_EVERY
 
-    async def save(self, done: bool) -> None:
+    async def save(self, done: bool, backoff: tuple[float, ...] | None = None) -> None:
         """Write the answer into the stored message (its other fields are kept) in a short
-        session of its own; a message or chat deleted meanwhile is not brought back."""
+        session of its own, tried again while the database is busy; a message or chat
+        deleted meanwhile is not brought back."""
         if self.gone:
             return
         self._saved_at = time.monotonic()
+        what = f"saving the answer in chat {self.chat_id}"
+        await retry_busy(lambda: self._write(done), what, backoff)
+
+    async def _write(self, done: bool) -> None:
         async with self.container.sessionmaker() as session:
             chat = await session.get(Chat, self.chat_id)
             row = await repo.message(session, self.chat_id, self.message["id"]) if chat else None
@@ -229,28 +237,34 @@ class _Relay:
         self.task.add_done_callback(_running.discard)
 
     async def _pump(self, recorder: ChatRecorder, stream: ChatStream) -> None:
-        finished = False
+        finished = False  # the model's last frame came
+        saved = False  # and the finished answer is in the database
         try:
             async for frame, last in _observed(recorder, stream):
                 if last and not finished:
-                    await recorder.save(done=True)  # saved before the client hears the end
                     finished = True
-                if self.listening:
-                    self.queue.put_nowait(frame)
+                    saved = await _saved(recorder, done=True)  # before the client hears the end
+                    if not saved:
+                        self._send(_error_frame(NOT_SAVED))
+                self._send(frame)
                 if not finished and recorder.due():
-                    await recorder.save(done=False)
+                    await _saved(recorder, done=False)  # a missed checkpoint waits for the next
         except Exception as exc:
             log.exception("recording the answer into chat %s failed", recorder.chat_id)
             answer = recorder.answer
             answer.error = answer.error or f"The answer could not be recorded: {exc}"
+            self._send(_error_frame(answer.error))
         finally:
             await stream.aclose()
-            if not finished:
-                try:  # best effort: never leave the message marked as being answered
-                    await recorder.save(done=True)
-                except Exception:
-                    log.exception("could not close the answer in chat %s", recorder.chat_id)
+            if not finished:  # never leave the message marked as being answered
+                saved = await _saved(recorder, done=True)
             self.queue.put_nowait(None)
+            if not saved:  # the database stayed busy: keep trying after the client's end
+                await _saved(recorder, done=True, backoff=SAVE_LATER)
+
+    def _send(self, frame: bytes) -> None:
+        if self.listening:
+            self.queue.put_nowait(frame)
 
     async def __aiter__(self) -> AsyncIterator[bytes]:
         try:
@@ -258,6 +272,22 @@ class _Relay:
                 yield frame
         finally:
             self.listening = False  # the client left (or the stream ended): stop queueing
+
+
+async def _saved(
+    recorder: ChatRecorder, done: bool, backoff: tuple[float, ...] | None = None
+) -> bool:
+    """Save; False (logged) when even the retries could not."""
+    try:
+        await recorder.save(done=done, backoff=backoff)
+    except Exception:
+        log.exception("saving the answer in chat %s failed", recorder.chat_id)
+        return False
+    return True
+
+
+def _error_frame(message: str) -> bytes:
+    return sse_data({"error": {"message": message, "type": "server_error"}})
 
 
 async def _observed(

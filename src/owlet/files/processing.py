@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import logging
+from pathlib import Path
 from typing import Any
 
 import anyio
@@ -21,6 +22,7 @@ from sqlalchemy.ext.asyncio import async_sessionmaker
 
 from owlet.config.store import ConfigStore
 from owlet.core.clock import now
+from owlet.db.retry import is_busy, retry_busy
 from owlet.files.extract import Unsupported, extract
 from owlet.files.storage import Storage
 from owlet.retrieval.embedders import EmbeddingError
@@ -31,6 +33,7 @@ log = logging.getLogger(__name__)
 
 PENDING, PROCESSING, COMPLETED, FAILED = "pending", "processing", "completed", "failed"
 TERMINAL = (COMPLETED, FAILED)
+REQUEUE_AFTER = 30.0  # seconds before a file whose status could not be written is tried again
 
 
 def knowledge_target() -> Any:
@@ -107,17 +110,31 @@ class FileProcessor:
             file_id = await self._queue.get()
             try:
                 await self.process(file_id)
-            except Exception:
+            except Exception as exc:
                 log.exception("processing file %s failed", file_id)
+                if is_busy(exc):  # still busy after every retry: queue it again, later
+                    asyncio.get_running_loop().call_later(REQUEUE_AFTER, self.submit, file_id)
             finally:
                 self._queue.task_done()
 
     async def process(self, file_id: str) -> None:
-        """Extract the file's text now; the row says how it went."""
+        """Extract the file's text now; the row says how it went. The two writes of the
+        status are tried again while the database is busy: a file is never left `pending`
+        or `processing` by a lost race for the write lock."""
+        started = await retry_busy(lambda: self._start(file_id), f"starting file {file_id}")
+        if started is None:
+            return
+        path, filename, content_type, kb_id = started
+        result, digest = await self._run(file_id, path, filename, content_type, kb_id)
+        await retry_busy(
+            lambda: self._finish(file_id, result, digest, kb_id), f"finishing file {file_id}"
+        )
+
+    async def _start(self, file_id: str) -> tuple[Path, str, str, str | None] | None:
         async with self.sessionmaker() as session:
             row = await session.get(File, file_id)
             if row is None or row.path is None:
-                return
+                return None
             row.data = {**row.data, "status": PROCESSING}
             row.updated_at = now()
             path, filename = self.storage.local_path(row.path), row.filename
@@ -125,6 +142,12 @@ class FileProcessor:
             target = (row.meta.get("data") or {}).get("knowledge_id")
             kb_id = target if isinstance(target, str) and target else None
             await session.commit()
+        return path, filename, content_type, kb_id
+
+    async def _run(
+        self, file_id: str, path: Path, filename: str, content_type: str, kb_id: str | None
+    ) -> tuple[dict[str, Any], str | None]:
+        """Extract, chunk and embed: the row's new status fields, and the text's digest."""
         try:
             text = await anyio.to_thread.run_sync(extract, path, filename, content_type)
             digest: str | None = hashlib.sha256(text.encode()).hexdigest()
@@ -144,6 +167,11 @@ class FileProcessor:
         except Exception:  # never leave a file `processing` for good
             log.exception("processing file %s failed", file_id)
             result, digest = {"status": FAILED, "error": "Processing failed unexpectedly."}, None
+        return result, digest
+
+    async def _finish(
+        self, file_id: str, result: dict[str, Any], digest: str | None, kb_id: str | None
+    ) -> None:
         async with self.sessionmaker() as session:
             row = await session.get(File, file_id)
             if row is None:
