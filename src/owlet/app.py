@@ -22,6 +22,7 @@ from owlet.core.bodies import RequestBodyGuard
 from owlet.core.headers import SecurityHeadersMiddleware
 from owlet.core.middleware import RequestContextMiddleware
 from owlet.errors import install_error_handlers
+from owlet.knowledge import batches
 from owlet.realtime import handlers as realtime_handlers
 from owlet.realtime.hub import SOCKET_PATH
 from owlet.settings import Settings
@@ -51,6 +52,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             recovery.sweep(container.sessionmaker, settings.aiohttp_client_timeout),
             name="interrupted-answers",
         )
+        # Knowledge batch adds a stopped server left half-copied (knowledge/batches.py).
+        take_back = asyncio.create_task(
+            batches.sweep(container.sessionmaker, container.retrieval.store),
+            name="half-added-knowledge",
+        )
         # What start-up built lives as long as the process: keep it out of the collector's
         # scans, so a full collection under load pauses for the request garbage only.
         gc.collect()
@@ -60,7 +66,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             yield
         finally:
             sweep.cancel()
-            await asyncio.gather(sweep, return_exceptions=True)
+            take_back.cancel()
+            await asyncio.gather(sweep, take_back, return_exceptions=True)
             await container.close()
 
     docs = settings.is_dev

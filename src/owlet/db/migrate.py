@@ -25,7 +25,7 @@ MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 PG_LOCK_KEY = 0x0E1E7  # arbitrary constant shared by every owlet process
 LOCK_TIMEOUT_SECONDS = 120
 # The newest revision in migrations/versions; tests/db check it matches Alembic's head.
-HEAD_REVISION = "0007"
+HEAD_REVISION = "0008"
 
 
 class MigrationError(RuntimeError):

@@ -22,6 +22,7 @@ from owlet.container import Container
 from owlet.core.clock import new_id, now
 from owlet.errors import BadRequest, Forbidden, Messages, NotFound
 from owlet.files.processing import COMPLETED, PENDING, PROCESSING, knowledge_target
+from owlet.knowledge import batches
 from owlet.retrieval.index import file_collection
 from owlet.tables import File, Knowledge, KnowledgeFile, User
 from owlet.users import permissions as user_permissions
@@ -236,24 +237,33 @@ class KnowledgeService:
             if row.data.get("status") != COMPLETED or not row.data.get("content"):
                 raise BadRequest(EMPTY_CONTENT)
             rows.append(row)
-        copied: list[str] = []
-        try:
-            for row in rows:
-                if not await self.container.retrieval.copy(file_collection(row.id), kb.id, {}):
-                    raise BadRequest(EMPTY_CONTENT)
-                copied.append(row.id)
-        except BaseException as exc:
-            for file_id in copied:
-                await self.store.delete(kb.id, "file_id", file_id)
-            if isinstance(exc, ValueError):  # e.g. vectors of another embedding model
-                raise BadRequest(str(exc)) from exc
-            raise
+        if rows:  # a crash from here to the commit is taken back (knowledge/batches.py)
+            sessionmaker = self.container.sessionmaker
+            batch_id = await batches.announce(sessionmaker, kb.id, [row.id for row in rows])
+            await self._copy(kb.id, rows, batch_id)
+            await batches.settle(self.session, batch_id)
         for row in rows:
             self.session.add(KnowledgeFile(knowledge_id=kb.id, file_id=row.id,
                                            user_id=user.id, created_at=now()))  # fmt: skip
         kb.updated_at = now()
         await self.session.flush()
         return await self.present(user, kb)
+
+    async def _copy(self, kb_id: str, rows: Sequence[File], batch_id: str) -> None:
+        """Each file's chunks into the collection; on any failure, none of them."""
+        copied: list[str] = []
+        try:
+            for row in rows:
+                if not await self.container.retrieval.copy(file_collection(row.id), kb_id, {}):
+                    raise BadRequest(EMPTY_CONTENT)
+                copied.append(row.id)
+        except BaseException as exc:
+            for file_id in copied:
+                await self.store.delete(kb_id, "file_id", file_id)
+            await batches.undo(self.container.sessionmaker, batch_id)
+            if isinstance(exc, ValueError):  # e.g. vectors of another embedding model
+                raise BadRequest(str(exc)) from exc
+            raise
 
     async def refresh_file(self, user: User, kb_id: str, file_id: str) -> dict[str, Any]:
         kb = await self.writable(user, kb_id)

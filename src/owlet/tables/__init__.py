@@ -9,7 +9,7 @@ from owlet.tables.config import ConfigEntry
 from owlet.tables.file import File
 from owlet.tables.function import Function
 from owlet.tables.group import Group, GroupMember
-from owlet.tables.knowledge import Knowledge, KnowledgeFile
+from owlet.tables.knowledge import Knowledge, KnowledgeBatch, KnowledgeFile
 from owlet.tables.model import Model
 from owlet.tables.oauth import OAuthIdentity, OAuthState
 from owlet.tables.revoked_token import RevokedToken
@@ -30,6 +30,7 @@ __all__ = [
     "Group",
     "GroupMember",
     "Knowledge",
+    "KnowledgeBatch",
     "KnowledgeFile",
     "Model",
     "OAuthIdentity",

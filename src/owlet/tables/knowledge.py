@@ -33,3 +33,19 @@ class KnowledgeFile(Base):
     )
     user_id: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[int] = mapped_column(BigInteger)
+
+
+class KnowledgeBatch(Base):
+    """Files a request is copying into a knowledge base's collection, written (and committed)
+    before the copy; the request's own commit deletes it with the links it adds. One left
+    behind means the request never committed: its unlinked files' chunks are taken out again
+    (knowledge/batches.py)."""
+
+    __tablename__ = "knowledge_batch"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    knowledge_id: Mapped[str] = mapped_column(
+        String(64), ForeignKey("knowledge.id", ondelete="CASCADE"), index=True
+    )
+    file_ids: Mapped[list[str]] = mapped_column(JsonType)
+    created_at: Mapped[int] = mapped_column(BigInteger, index=True)
