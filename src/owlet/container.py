@@ -98,6 +98,7 @@ class Container:
         )
         retrieval = Retrieval(settings.data_dir.resolve(), upstream, pgvector_url(settings))
         local = LocalEngine.create(settings, upstream)
+        egress = Egress(http, allow_private=settings.enable_local_url_fetch)
         return cls(
             settings=settings,
             secret_key=secret,
@@ -115,7 +116,7 @@ class Container:
                 settings.redis_key_prefix,
             ),
             http=http,
-            egress=Egress(http, allow_private=settings.enable_local_url_fetch),
+            egress=egress,
             upstream=upstream,
             catalog=ModelCatalog(
                 upstream,
@@ -123,7 +124,7 @@ class Container:
                 settings.aiohttp_client_timeout_model_list,
                 local.models if local else None,
             ),
-            gateway=Gateway(upstream, local),
+            gateway=Gateway(upstream, egress, local),
             files=FileProcessor(
                 sessionmaker,
                 LocalStorage((settings.data_dir / "uploads").resolve()),

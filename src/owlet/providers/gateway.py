@@ -17,6 +17,7 @@ from contextlib import AsyncExitStack
 from typing import Any
 
 from owlet.config.store import ConfigStore
+from owlet.core.egress import Egress
 from owlet.core.streams import DONE, FrameError, iter_ndjson, sse_data
 from owlet.providers import ollama_translate, openai_shape
 from owlet.providers.answer import (
@@ -29,6 +30,7 @@ from owlet.providers.answer import (
 )
 from owlet.providers.connections import Connection, ollama_connections, openai_connections
 from owlet.providers.http import UpstreamClient, UpstreamError, error_message
+from owlet.providers.images import inline_images
 from owlet.providers.local.engine import LocalEngine
 
 log = logging.getLogger(__name__)
@@ -49,8 +51,11 @@ def pick_connection(config: ConfigStore, model: dict[str, Any]) -> Connection:
 
 
 class Gateway:
-    def __init__(self, upstream: UpstreamClient, local: LocalEngine | None = None) -> None:
+    def __init__(
+        self, upstream: UpstreamClient, egress: Egress, local: LocalEngine | None = None
+    ) -> None:
         self.upstream = upstream
+        self.egress = egress  # fetches the image URLs an Ollama model is sent
         self.local = local
 
     async def chat(
@@ -71,6 +76,7 @@ class Gateway:
         upstream_id = conn.upstream_id(str(model["id"]))
         stream = bool(body.get("stream"))
         if conn.kind == "ollama":
+            body = await inline_images(body, self.egress)
             payload = ollama_translate.chat_request(body, upstream_id)
             if not stream:
                 frame = await self.upstream.request_json(
