@@ -1,11 +1,13 @@
-"""Foundation figures: boot time to first /health 200, idle RSS, GET /api/v1/auths/ req/s.
+"""Foundation figures: boot time to first /health 200, idle RSS, an API-key GET's req/s.
 
 Usage: .venv/bin/python bench/foundation.py [--seconds 10] [--concurrency 32]
        [--database-url postgresql://postgres@127.0.0.1:5432/<scratch db>]
 
 Starts `owlet serve` (one worker, fresh SQLite DATA_DIR) as `make run` would, signs up an
-admin, creates an API key, then drives GET /api/v1/auths/ with `Authorization: Bearer sk-…`
-from a separate process. Uses `wrk` when installed, else an httpx load generator.
+admin, creates an API key, then drives GET /api/v1/users/user/settings (a light route that
+takes keys; `GET /api/v1/auths/` refuses them, as Open WebUI 0.12.4 does) with
+`Authorization: Bearer sk-…` from a separate process. Uses `wrk` when installed, else an
+httpx load generator.
 """
 
 from __future__ import annotations
@@ -16,7 +18,6 @@ import json
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -27,19 +28,8 @@ import httpx
 
 ROOT = Path(__file__).resolve().parent.parent
 OWLET = ROOT / ".venv" / "bin" / "owlet"
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def rss_mib(pid: int) -> float:
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1]) / 1024
-    return float("nan")
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from gateway import free_port, rss_mib  # noqa: E402
 
 
 def wait_healthy(base: str, proc: subprocess.Popen[bytes], started: float) -> float:
@@ -102,7 +92,7 @@ def main() -> None:
             ).json()["api_key"]
             time.sleep(2)
             idle = rss_mib(proc.pid)
-            url = f"{base}/api/v1/auths/"
+            url = f"{base}/api/v1/users/user/settings"
             if shutil.which("wrk"):
                 out = subprocess.run(
                     [
@@ -137,7 +127,7 @@ def main() -> None:
         "boot_to_health_s": round(boot, 3),
         "idle_rss_mib": round(idle, 1),
         "rss_after_load_mib": round(loaded, 1),
-        "auths_get_api_key_rps": round(rps, 1),
+        "user_settings_api_key_rps": round(rps, 1),
         "load_errors": errors,
         "load_tool": tool,
         "concurrency": args.concurrency,

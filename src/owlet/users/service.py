@@ -60,10 +60,10 @@ class UserService:
 
     # -- listing ----------------------------------------------------------------------------
 
-    async def list_users(
-        self, *, query: str | None, order_by: str | None, direction: str | None, window: Page
-    ) -> tuple[list[UserListItem], int]:
-        rows, total = await repository.search(
+    async def _page(
+        self, query: str | None, order_by: str | None, direction: str | None, window: Page
+    ) -> tuple[Sequence[User], int]:
+        return await repository.search(
             self.session,
             query=query,
             order_by=order_by,
@@ -71,6 +71,11 @@ class UserService:
             offset=window.offset,
             limit=window.limit,
         )
+
+    async def list_users(
+        self, *, query: str | None, order_by: str | None, direction: str | None, window: Page
+    ) -> tuple[list[UserListItem], int]:
+        rows, total = await self._page(query, order_by, direction, window)
         memberships = await groups.group_ids_by_user(self.session, [u.id for u in rows])
         items = [
             UserListItem(**to_user_model(u).model_dump(), group_ids=memberships.get(u.id, []))
@@ -85,14 +90,7 @@ class UserService:
     async def search(
         self, *, query: str | None, order_by: str | None, direction: str | None, window: Page
     ) -> tuple[list[UserInfoResponse], int]:
-        rows, total = await repository.search(
-            self.session,
-            query=query,
-            order_by=order_by,
-            direction=direction,
-            offset=window.offset,
-            limit=window.limit,
-        )
+        rows, total = await self._page(query, order_by, direction, window)
         return await self.info_list(rows), total
 
     async def all_users(self) -> list[UserInfoResponse]:
