@@ -43,11 +43,14 @@ def redis_url() -> str | None:
     return os.environ.get("TEST_REDIS_URL") or None
 
 
-async def create_pg_database(admin_url: str) -> str:
-    """CREATE DATABASE owlet_test_<run>; returns its URL."""
+async def create_pg_database(admin_url: str, suffix: str = "") -> str:
+    """CREATE DATABASE owlet_test_<run><suffix>; returns its URL.
+
+    The shared `backend` database has no suffix; a test that needs a database of its own
+    (one it migrates itself) passes one, or it would collide with that database."""
     import asyncpg
 
-    name = f"owlet_test_{RUN_ID}"
+    name = f"owlet_test_{RUN_ID}{suffix}"
     conn = await asyncpg.connect(admin_url)
     try:
         await conn.execute(f'CREATE DATABASE "{name}"')

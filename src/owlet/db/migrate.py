@@ -114,6 +114,9 @@ async def _migrate_locked(engine: AsyncEngine) -> None:
         try:
             await _upgrade(conn)
         finally:
+            # A failed revision leaves the transaction aborted: the unlock would fail there
+            # and hide the real error (and keep the lock). After a success this is a no-op.
+            await conn.rollback()
             await conn.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": PG_LOCK_KEY})
             await conn.commit()
 
