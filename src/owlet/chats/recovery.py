@@ -12,7 +12,6 @@ more when the lease has passed, for answers that were still live when the server
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from typing import Any
 
@@ -21,6 +20,7 @@ from sqlalchemy.ext.asyncio import async_sessionmaker
 from owlet.chats import repository as repo
 from owlet.chats.recorder import SAVE_EVERY
 from owlet.core.clock import now
+from owlet.core.leases import sweep_twice
 
 log = logging.getLogger(__name__)
 
@@ -57,13 +57,8 @@ async def close_interrupted(sessionmaker: async_sessionmaker[Any], before: int) 
 
 async def sweep(sessionmaker: async_sessionmaker[Any], completion_timeout: float | None) -> None:
     """The start-up sweep and the one after the lease (see the module docstring)."""
-    seconds = lease(completion_timeout)
-    started = now()
-    try:
-        await close_interrupted(sessionmaker, int(started - seconds))
-        await asyncio.sleep(seconds + 1)
-        await close_interrupted(sessionmaker, started)
-    except asyncio.CancelledError:
-        raise
-    except Exception:
-        log.exception("closing interrupted answers failed")
+    await sweep_twice(
+        "closing interrupted answers",
+        lease(completion_timeout),
+        lambda before: close_interrupted(sessionmaker, before),
+    )

@@ -13,7 +13,6 @@ worker or host is still copying.
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from typing import Any
 
@@ -21,6 +20,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from owlet.core.clock import new_id, now
+from owlet.core.leases import sweep_twice
 from owlet.db.retry import retry_busy
 from owlet.retrieval.store import VectorStore
 from owlet.tables import KnowledgeBatch, KnowledgeFile
@@ -88,12 +88,8 @@ async def take_back(sessionmaker: async_sessionmaker[Any], store: VectorStore, b
 
 async def sweep(sessionmaker: async_sessionmaker[Any], store: VectorStore) -> None:
     """The start-up sweep and the one after the lease (see the module docstring)."""
-    started = now()
-    try:
-        await take_back(sessionmaker, store, started - LEASE)
-        await asyncio.sleep(LEASE + 1)
-        await take_back(sessionmaker, store, started)
-    except asyncio.CancelledError:
-        raise
-    except Exception:
-        log.exception("taking back half-added knowledge batches failed")
+    await sweep_twice(
+        "taking back half-added knowledge batches",
+        LEASE,
+        lambda before: take_back(sessionmaker, store, before),
+    )
