@@ -119,6 +119,27 @@ async def test_concurrent_appends_get_distinct_order(client: httpx.AsyncClient) 
     assert sorted(seqs) == list(range(1, 21))
 
 
+async def test_bulk_delete_and_unshare_at_once(client: httpx.AsyncClient) -> None:
+    # Unshare-all read the shared chats, delete-all removed them, and unshare-all's update
+    # of a deleted row was a 500 (StaleDataError on SQLite, a deadlock on PostgreSQL).
+    ada = await signup(client, "Ada")
+    headers = bearer(ada["token"])
+    for _ in range(3):
+        for n in range(6):
+            chat = await new_chat(client, ada["token"], {"title": f"c{n}"})
+            shared = await client.post(f"/api/v1/chats/{chat['id']}/share", headers=headers)
+            assert shared.status_code == 200, shared.text
+        both = await asyncio.gather(
+            *(client.delete(path, headers=headers)
+              for _ in range(3) for path in ("/api/v1/chats/share/all", "/api/v1/chats/"))
+        )  # fmt: skip
+        assert {r.status_code for r in both} == {200}, [r.text for r in both]
+        left = await client.get("/api/v1/chats/", headers=headers)
+        assert left.json() == []
+    listed = await client.get("/api/v1/chats/shared", headers=headers)
+    assert listed.status_code == 200 and listed.json() == []
+
+
 async def test_deleting_a_folder_cleans_up_its_chats(client: httpx.AsyncClient) -> None:
     ada = await signup(client, "Ada")
     headers = bearer(ada["token"])

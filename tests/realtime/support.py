@@ -69,11 +69,19 @@ class Site:
 
 
 async def until_done(events: list[dict[str, Any]], seconds: float = 20) -> None:
+    """Wait for the done event and the `chat:active` false that closes every generation
+    (it is sent after the done event, so it may arrive a moment later)."""
     for _ in range(int(seconds / 0.02)):
-        if any(payload_of(e).get("done") for e in events if kind_of(e) == "chat:completion"):
+        done = any(payload_of(e).get("done") for e in events if kind_of(e) == "chat:completion")
+        if done and _closed(events):
             return
         await asyncio.sleep(0.02)
-    raise AssertionError(f"no done event: {events}")
+    raise AssertionError(f"no done event followed by chat:active false: {events}")
+
+
+def _closed(events: list[dict[str, Any]]) -> bool:
+    return any(kind_of(e) == "chat:active" and payload_of(e).get("active") is False
+               for e in events)  # fmt: skip
 
 
 def kind_of(event: dict[str, Any]) -> str:

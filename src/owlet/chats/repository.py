@@ -284,6 +284,21 @@ async def drop_unused_tags(
     await session.execute(stmt)
 
 
+async def lock_all_of(session: AsyncSession, user_id: str) -> None:
+    """Take the write lock on all of a user's chats before a bulk change reads them, so two
+    bulk changes (delete all, unshare all) run one after the other instead of one updating
+    rows the other deleted (StaleDataError on SQLite, a deadlock on PostgreSQL).
+
+    PostgreSQL locks the rows in id order; SQLite has one write lock for the database, which
+    its driver takes at the first write, so a no-op update takes it here.
+    """
+    mine = Chat.user_id == user_id
+    if session.get_bind().dialect.name == "postgresql":
+        await session.execute(select(Chat.id).where(mine).order_by(Chat.id).with_for_update())
+    else:
+        await session.execute(update(Chat).where(mine).values(user_id=Chat.user_id))
+
+
 async def set_flag(session: AsyncSession, where: ColumnElement[bool], **values: Any) -> int:
     result = await session.execute(update(Chat).where(where).values(**values))
     return int(getattr(result, "rowcount", 0) or 0)

@@ -300,6 +300,7 @@ class ChatService:
 
     async def delete_all(self, user: User) -> bool:
         await self.require_permission(user, "chat.delete")
+        await repo.lock_all_of(self.session, user.id)
         ids = (await self.session.scalars(select(Chat.id).where(Chat.user_id == user.id))).all()
         for chat_id in ids:
             chat = await repo.get(self.session, chat_id)

@@ -64,6 +64,7 @@ class ChatSharing(ChatService):
         await self.session.flush()
 
     async def unshare_all(self, user: User) -> bool:
+        await repo.lock_all_of(self.session, user.id)
         stmt = select(Chat).where(Chat.user_id == user.id, Chat.share_id.is_not(None))
         for chat in (await self.session.scalars(stmt)).all():
             await self._drop_share(chat)
