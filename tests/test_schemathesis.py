@@ -2,9 +2,12 @@
 upstreams: as an admin (API key) and as a user (API key), no response may be a server error
 or break the documented response schema, and every documented operation is called.
 
-Operations that would cut the run's own access (deleting or replacing the caller's key,
-turning API keys off) run last, each on its own, after the rest; bounded examples keep it to
-a few minutes on two cores.
+Path parameters name real objects made through the API first (`tests/seeded.py`), so the
+fuzzer gets past the id lookup into each route. The user's run goes first, then the admin's
+(whose calls may change the user); in each, the operations that delete or reset run after
+the rest, so the objects are still there while the others run. Operations that would cut the
+run's own access (deleting or replacing the caller's key, turning API keys off) run last,
+each on its own; bounded examples keep it to a few minutes on two cores.
 """
 
 from __future__ import annotations
@@ -22,8 +25,10 @@ import pytest
 
 from tests.fakes.upstream import FakeUpstream
 from tests.gateway import as_env, gateway_settings, owlet_process
+from tests.seeded import seed
 from tests.support import PASSWORD, Backend
 
+OLLAMA_MODEL = "fake-llama:latest"
 MAX_EXAMPLES = int(os.environ.get("SCHEMATHESIS_EXAMPLES", "6"))
 CHECKS = "not_a_server_error,response_schema_conformance"
 # Calls that change who may call: run after everything else, one at a time.
@@ -45,6 +50,7 @@ def keys(base: str) -> dict[str, str]:
     headers = {"Authorization": f"Bearer {admin.json()['token']}"}
     perms = http.get("/api/v1/users/default/permissions", headers=headers).json()
     perms["features"]["api_keys"] = True
+    perms["workspace"]["knowledge"] = True  # the user makes a knowledge base of their own
     http.post("/api/v1/users/default/permissions", headers=headers, json=perms).raise_for_status()
     uma = {"name": "Uma", "email": "uma@example.com", "password": PASSWORD, "role": "user"}
     user = http.post("/api/v1/auths/add", headers=headers, json=uma)
@@ -55,20 +61,48 @@ def keys(base: str) -> dict[str, str]:
         key.raise_for_status()
         found[name] = str(key.json()["api_key"])
     found["admin_jwt"] = admin.json()["token"]
+    found["user_jwt"] = user.json()["token"]
     return found
 
 
+def destructive(method: str, path: str) -> bool:
+    """Deletes or resets what the other operations address (the seeded objects)."""
+    return method == "DELETE" or path.rstrip("/").rsplit("/", 1)[-1] in (
+        "delete",
+        "remove",
+        "reset",
+        "unload",
+        "sync",
+    )  # sync replaces the whole list
+
+
 def run_schemathesis(
-    base: str, key: str, reports: Path, include: list[str] | None, exclude: list[str]
+    base: str,
+    key: str,
+    reports: Path,
+    include: list[str] | None,
+    exclude: list[str],
+    parameters: dict[str, str] | None = None,
 ) -> tuple[dict[str, Any], set[str]]:
     """One CLI run over the operations with the ids in `include` (all when None) but those in
-    `exclude`: its JSON report, and the operations ("METHOD /path") it sent requests to."""
+    `exclude`, with path parameters fixed to `parameters`: its JSON report, and the
+    operations ("METHOD /path") that answered at least one request."""
     reports.mkdir(parents=True)
     config = reports / "schemathesis.toml"
     # 502/503/504 are the gateway relaying an upstream it could not use (e.g. a URL the
     # fuzzer made up for /ollama/verify), as Open WebUI answers them; 500 is a bug.
     statuses = '["2xx", "3xx", "4xx", "502", "503", "504"]'
-    config.write_text(f"[checks.not_a_server_error]\nexpected-statuses = {statuses}\n")
+    fixed = "".join(f'"{name}" = "{value}"\n' for name, value in (parameters or {}).items())
+    config.write_text(
+        f"[checks.not_a_server_error]\nexpected-statuses = {statuses}\n"
+        # Ids from earlier responses would point at objects another operation deleted.
+        "[phases.fuzzing.extra-data-sources]\nresponses = false\n"
+        f"[parameters]\n{fixed}"
+        # A body's `model` names a model that exists: the OpenAI upstream's by default, the
+        # Ollama node's under /ollama.
+        f'[[operations]]\ninclude-path-regex = "^/ollama/"\n'
+        f'parameters = {{ "body.model" = "{OLLAMA_MODEL}", "body.name" = "{OLLAMA_MODEL}" }}\n'
+    )
     cli = Path(sys.executable).with_name("schemathesis")
     args = [str(cli), "--config-file", str(config), "run", f"{base}/openapi.json",
             "--header", f"Authorization: Bearer {key}", "--checks", CHECKS,
@@ -110,9 +144,11 @@ def served(
     backend: Backend, clean_db: object, tmp_path: Path
 ) -> Iterator[tuple[str, dict[str, str]]]:
     with FakeUpstream(models=["fake-gpt"]) as openai_up, \
-            FakeUpstream(models=["fake-llama:latest"]) as ollama_up:  # fmt: skip
+            FakeUpstream(models=[OLLAMA_MODEL]) as ollama_up:  # fmt: skip
+        # Local fetches allowed: the seeded webhook points at a closed port on loopback.
         env = {**as_env(gateway_settings(openai_up, ollama_up)), "ENV": "dev",
-               "ENABLE_OPENAI_API_PASSTHROUGH": "true"}  # fmt: skip
+               "ENABLE_OPENAI_API_PASSTHROUGH": "true",
+               "ENABLE_LOCAL_URL_FETCH": "true"}  # fmt: skip
         with owlet_process(backend, tmp_path / "data", env) as base:
             yield base, keys(base)
 
@@ -143,19 +179,29 @@ def test_schemathesis_finds_no_server_error_and_no_schema_violation(
     spec = httpx.get(f"{base}/openapi.json", timeout=60).json()
     ids = operation_ids(spec)
     last = [ids[f"{method} {path}"] for method, path in LAST]
+    later = [op_id for label, op_id in ids.items() if destructive(*label.split(" ", 1))]
+    labels = {op_id: label for label, op_id in ids.items()}
     jwt = found["admin_jwt"]
     admin = httpx.Client(base_url=base, timeout=60, headers={"Authorization": f"Bearer {jwt}"})
     saved = {
         path: admin.get(path).json()
         for path in ("/api/v1/auths/admin/config", "/api/v1/users/default/permissions")
     }
-    runs = [
-        run_schemathesis(base, found["admin"], tmp_path / "admin", None, last),
-        run_schemathesis(base, found["user"], tmp_path / "user", None, last),
-    ]
+    seeds = seed(base, jwt, found["user_jwt"])
+    runs = []
+    for role in ("user", "admin"):  # the admin's run may change the user: it goes second
+        first = list(dict.fromkeys([*last, *later]))
+        runs.append(run_schemathesis(base, found[role], tmp_path / role, None, first, seeds[role]))
+        # One object at a time first, then the bulk deletes that take them all.
+        kept = [op_id for op_id in later if op_id not in last]
+        targeted = [op_id for op_id in kept if "{" in labels[op_id]]
+        bulk = [op_id for op_id in kept if op_id not in targeted]
+        for name, chosen in (("targeted", targeted), ("bulk", bulk)):
+            reports = tmp_path / f"{role}-{name}"
+            runs.append(run_schemathesis(base, found[role], reports, chosen, [], seeds[role]))
     for op_id in last:
         key = restore(base, jwt, saved)
-        runs.append(run_schemathesis(base, key, tmp_path / op_id, [op_id], []))
+        runs.append(run_schemathesis(base, key, tmp_path / op_id, [op_id], [], seeds["admin"]))
     called: set[str] = set()
     for report, reached in runs:
         assert not report["failures"] and report["unexplained_errors"] == 0, report["output"]
