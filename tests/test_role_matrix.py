@@ -231,7 +231,13 @@ ACCESS: dict[tuple[str, str], str] = {
     },
     **{
         ("POST", "/api/v1/retrieval" + path): "verified"
-        for path in ("/query/doc", "/query/collection", "/process/text", "/process/file")
+        for path in (
+            "/query/doc",
+            "/query/collection",
+            "/process/text",
+            "/process/file",
+            "/process/web",
+        )
     },
     ("GET", "/api/v1/retrieval/config"): "admin",
     ("POST", "/api/v1/retrieval/config/update"): "admin",

@@ -43,7 +43,7 @@ def _extract(path: Path, filename: str, content_type: str) -> str:
     if ext == "docx" or content_type.endswith("wordprocessingml.document"):
         return _docx(raw)
     if ext in ("html", "htm") or content_type == "text/html":
-        return _html(_decode(raw))
+        return html_text(_decode(raw))
     if ext == "csv" or content_type == "text/csv":
         return _csv(_decode(raw))
     if ext == "json" or content_type == "application/json":
@@ -107,7 +107,12 @@ def _docx(raw: bytes) -> str:
 
 
 class _Text(HTMLParser):
-    SKIP = {"script", "style", "noscript", "template"}
+    SKIP = {"script", "style", "noscript", "template", "svg"}
+    # Tags that start a new line, so words of neighbouring blocks are not run together.
+    BLOCKS = set(
+        "p br div li tr h1 h2 h3 h4 h5 h6 title section article header footer nav aside main "
+        "blockquote pre ul ol table dt dd hr figcaption".split()
+    )
 
     def __init__(self) -> None:
         super().__init__()
@@ -117,21 +122,26 @@ class _Text(HTMLParser):
     def handle_starttag(self, tag: str, attrs: object) -> None:
         if tag in self.SKIP:
             self.skipping += 1
-        elif tag in ("p", "br", "div", "li", "tr", "h1", "h2", "h3", "h4", "h5", "h6"):
+        elif tag in self.BLOCKS:
             self.parts.append("\n")
 
     def handle_endtag(self, tag: str) -> None:
         if tag in self.SKIP and self.skipping:
             self.skipping -= 1
+        elif tag in self.BLOCKS:
+            self.parts.append("\n")
 
     def handle_data(self, data: str) -> None:
         if not self.skipping:
             self.parts.append(data)
 
 
-def _html(text: str) -> str:
+def html_text(text: str) -> str:
+    """The readable text of an HTML document: markup, scripts and styles gone, one line per
+    block, runs of white space made one space (stdlib parser; docs/retrieval.md says why)."""
     parser = _Text()
     parser.feed(text)
+    parser.close()
     lines = (" ".join(line.split()) for line in "".join(parser.parts).splitlines())
     return "\n".join(line for line in lines if line)
 

@@ -61,7 +61,11 @@ class Retrieval:
             return [], []
         embedder = self.embedder(config)
         vectors = await embedder.embed([c.text for c in chunks])
-        key = f"{collection}:{metadata.get('file_id')}"
+        # Chunk ids are stable per document, so re-indexing one replaces its chunks; a text
+        # without a file (process/text, process/web) is known by its content, or two such
+        # texts in one collection would overwrite each other's chunks at the same offsets.
+        document = metadata.get("file_id") or hashlib.sha256(text.encode()).hexdigest()[:32]
+        key = f"{collection}:{document}"
         # Which embedder made the vectors, as Open WebUI records it: a JSON string.
         made_by = json.dumps({"engine": config.get("rag.embedding_engine") or "",
                               "model": embedder.name})  # fmt: skip

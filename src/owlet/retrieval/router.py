@@ -14,7 +14,7 @@ from owlet.core.validation import CleanText, Form, Identifier
 from owlet.deps import AdminUser, ConfigDep, ContainerDep, SessionDep, VerifiedUser, end_transaction
 from owlet.errors import BadRequest, NotFound
 from owlet.files.processing import COMPLETED
-from owlet.retrieval import rag
+from owlet.retrieval import rag, web
 from owlet.retrieval.embedders import EmbeddingError
 from owlet.retrieval.index import file_collection, nested
 from owlet.tables import File
@@ -40,6 +40,11 @@ class QueryCollectionForm(Form):
 class ProcessTextForm(Form):
     name: Annotated[CleanText, Field(max_length=255)] = ""
     content: Annotated[CleanText, Field(min_length=1, max_length=50_000_000)]
+    collection_name: Collection | None = None
+
+
+class ProcessUrlForm(Form):
+    url: Annotated[str, Field(min_length=1, max_length=8192)]
     collection_name: Collection | None = None
 
 
@@ -134,6 +139,29 @@ async def process_file(
             changed.hash = digest
     return {"status": True, "collection_name": form.collection_name or file_collection(row.id),
             "filename": filename, "content": text}  # fmt: skip
+
+
+@router.post("/process/web")
+async def process_web(
+    form: ProcessUrlForm, user: VerifiedUser, session: SessionDep, container: ContainerDep,
+    config: ConfigDep, process: bool = True, overwrite: bool = True,
+) -> Any:  # fmt: skip
+    """A web page's text, fetched through the egress guard; with `process`, also embedded
+    into `collection_name` (default: the URL's own collection)."""
+    url = form.url.strip()
+    name = form.collection_name or web.web_collection(url)
+    if form.collection_name:
+        await rag.check_collection(session, container, user, name, write=True)
+    await end_transaction(session)  # no connection held while the page loads
+    text = await web.page_text(container.egress, url)
+    if not process:
+        return {"status": True, "content": text}
+    try:
+        await web.index_page(container.retrieval, config, name, url, text, overwrite)
+    except (EmbeddingError, ValueError) as exc:
+        raise BadRequest(str(exc)) from exc
+    return {"status": True, "collection_name": name, "filename": url,
+            "file": {"data": {"content": text}, "meta": {"name": url, "source": url}}}  # fmt: skip
 
 
 # ---------------------------------------------------------------- configuration (admin)

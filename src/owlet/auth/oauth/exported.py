@@ -69,7 +69,7 @@ def oauth_exported(s: OAuthSettings) -> dict[str, Any]:
         "oauth.allowed_roles": split_list(s.oauth_allowed_roles),
         "oauth.admin_roles": split_list(s.oauth_admin_roles),
         "oauth.allowed_domains": split_list(s.oauth_allowed_domains),
-        "oauth.update_picture_on_login": False,
+        "oauth.update_picture_on_login": s.oauth_update_picture_on_login,
         "oauth.update_name_on_login": s.oauth_update_name_on_login,
         "oauth.update_email_on_login": s.oauth_update_email_on_login,
         "oauth.audience": s.oauth_audience,

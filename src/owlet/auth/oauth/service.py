@@ -17,6 +17,7 @@ from owlet.auth.oauth import claims as oauth_claims
 from owlet.auth.oauth import repository
 from owlet.auth.oauth.client import ProviderClient, ProviderError, TokenRejected, new_pkce
 from owlet.auth.oauth.groups import sync_groups
+from owlet.auth.oauth.picture import DEFAULT_PICTURE, fetch_picture
 from owlet.auth.oauth.settings import OAuthSettings
 from owlet.auth.service import AuthService
 from owlet.config.store import ConfigStore
@@ -124,7 +125,9 @@ class OAuthService:
             identity = await self._identity(client, token, pending.nonce)
         except (ProviderError, TokenRejected) as exc:
             raise self._fail(provider, str(exc)) from exc
-        user = await self._account(provider, identity)
+        self._admit(provider, identity)
+        picture = await self._picture(provider, identity)
+        user = await self._account(provider, identity, picture)
         return SignIn(user=user, id_token=token.get("id_token"))
 
     def _fail(self, provider: str, reason: str) -> SignInFailed:
@@ -180,13 +183,33 @@ class OAuthService:
 
     # -- the account ----------------------------------------------------------------------------
 
-    async def _account(self, provider: str, who: Identity) -> User:
+    def _admit(self, provider: str, who: Identity) -> None:
         if not self.container.settings.webui_auth:  # single-user mode: no one else signs in
             raise SignInFailed(Messages.ACCESS_PROHIBITED)
-        s = self.settings
-        if not oauth_claims.domain_allowed(s, who.email, who.email_verified):
+        if not oauth_claims.domain_allowed(self.settings, who.email, who.email_verified):
             log.warning("oauth %s: %s is outside OAUTH_ALLOWED_DOMAINS", provider, who.email)
             raise SignInFailed(Messages.ACCESS_PROHIBITED)
+
+    async def _picture(self, provider: str, who: Identity) -> str | None:
+        """The picture claim's image as a data URI, when this sign-in stores one: for a new
+        account, and at every sign-in with OAUTH_UPDATE_PICTURE_ON_LOGIN. Fetched before the
+        account's transaction, so no connection waits on someone else's server."""
+        s = self.settings
+        if not s.oauth_picture_claim:
+            return None
+        if not s.oauth_update_picture_on_login:
+            known = await repository.user_for(self.session, provider, who.sub) is not None or (
+                s.oauth_merge_accounts_by_email
+                and await users.get_by_email(self.session, who.email) is not None
+            )
+            await self.session.commit()  # ends the read: nothing is held during the fetch
+            if known or not s.enable_oauth_signup:
+                return None
+        url = oauth_claims.claim(who.claims, s.oauth_picture_claim)
+        return await fetch_picture(self.container.egress, url)
+
+    async def _account(self, provider: str, who: Identity, picture: str | None) -> User:
+        s = self.settings
         user = await repository.user_for(self.session, provider, who.sub)
         try:
             if user is None and s.oauth_merge_accounts_by_email:
@@ -194,9 +217,9 @@ class OAuthService:
                 if user is not None:
                     await repository.link(self.session, provider, who.sub, user.id)
             if user is None:
-                user = await self._create(provider, who)
+                user = await self._create(provider, who, picture)
             else:
-                await self._returning(user, who)
+                await self._returning(user, who, picture)
             await self._record_link(user, provider, who.sub)
             if s.enable_oauth_group_management:
                 await sync_groups(self.session, s, user, who.claims)
@@ -226,7 +249,7 @@ class OAuthService:
             log.warning("oauth: roles %s match neither allowed nor admin roles", exc.args[0])
             raise SignInFailed(Messages.ACCESS_PROHIBITED) from exc
 
-    async def _create(self, provider: str, who: Identity) -> User:
+    async def _create(self, provider: str, who: Identity, picture: str | None) -> User:
         if not self.settings.enable_oauth_signup:
             raise SignInFailed(Messages.ACCESS_PROHIBITED)
         if await users.get_by_email(self.session, who.email) is not None:
@@ -237,7 +260,7 @@ class OAuthService:
                 name=who.name,
                 email=who.email,
                 password_hash=NO_PASSWORD,
-                profile_image_url="/user.png",
+                profile_image_url=picture or DEFAULT_PICTURE,
                 role=role,
             )
         except AppError as exc:
@@ -245,7 +268,7 @@ class OAuthService:
         await repository.link(self.session, provider, who.sub, user.id)
         return user
 
-    async def _returning(self, user: User, who: Identity) -> None:
+    async def _returning(self, user: User, who: Identity, picture: str | None) -> None:
         auth = await auth_repository.get_auth(self.session, user.id)
         if auth is not None and not auth.active:
             raise SignInFailed(Messages.ACCESS_PROHIBITED)
@@ -257,6 +280,8 @@ class OAuthService:
             user.role = "admin"  # the first account stays admin, whatever the provider says
         if s.oauth_update_name_on_login and who.name:
             user.name = who.name
+        if s.oauth_update_picture_on_login and picture:
+            user.profile_image_url = picture  # a picture that could not be had keeps the old one
         if s.oauth_update_email_on_login and who.email != user.email:
             if await users.get_by_email(self.session, who.email) is None:
                 user.email = who.email

@@ -37,6 +37,7 @@ class OAuthSettings(BaseSettings):
     enable_oauth_email_fallback: bool = False
     oauth_update_name_on_login: bool = False
     oauth_update_email_on_login: bool = False
+    oauth_update_picture_on_login: bool = False  # the picture claim fetched at every sign-in
     enable_oauth_id_token_cookie: bool = True
     # Seconds for each call to a provider (discovery, token, JWKS, userinfo)
     oauth_timeout: float = Field(default=10.0, gt=0)
