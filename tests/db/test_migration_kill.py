@@ -19,8 +19,9 @@ from sqlalchemy import Connection, text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 import owlet
+from owlet.db import migrate as migrate_module
 from owlet.db.engine import create_engine
-from owlet.db.migrate import HEAD_REVISION, alembic_config, current_revision
+from owlet.db.migrate import HEAD_REVISION, MigrationError, alembic_config, current_revision
 from owlet.settings import Settings
 from tests.support import IN_CI, create_pg_database, drop_pg_database, postgres_admin_url
 
@@ -155,7 +156,6 @@ async def test_a_migration_failing_half_way_says_why_and_the_next_run_completes(
     engine: AsyncEngine, tmp_path: Path
 ) -> None:
     # A table in the way of 0007's second table: 0007 fails after creating oauth_state.
-    # (The other refusal, the advisory lock held past LOCK_TIMEOUT_SECONDS, takes 120 s.)
     async with engine.begin() as conn:
         await conn.exec_driver_sql("CREATE TABLE oauth_identity (x INTEGER)")
     proc = _migrate(engine, tmp_path / "data")
@@ -171,4 +171,23 @@ async def test_a_migration_failing_half_way_says_why_and_the_next_run_completes(
     again = _migrate(engine, tmp_path / "data")
     output = again.communicate(timeout=120)[0].decode()
     assert again.returncode == 0, output
+    assert await current_revision(engine) == HEAD_REVISION
+
+
+async def test_a_migration_lock_held_too_long_is_refused_clearly(
+    engine: AsyncEngine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Another process's migration holds the advisory lock: this start waits, then gives up
+    # with a message saying so (after LOCK_TIMEOUT_SECONDS, shortened here from 120 s).
+    monkeypatch.setattr(migrate_module, "LOCK_TIMEOUT_SECONDS", 1)
+    async with engine.connect() as holder:
+        await holder.execute(text("SELECT pg_advisory_lock(:k)"), {"k": migrate_module.PG_LOCK_KEY})
+        with pytest.raises(MigrationError, match="another owlet process has held the migration"):
+            await migrate_module.migrate(engine)
+        await holder.execute(
+            text("SELECT pg_advisory_unlock(:k)"), {"k": migrate_module.PG_LOCK_KEY}
+        )
+        await holder.commit()
+    assert await current_revision(engine) == START
+    await migrate_module.migrate(engine)
     assert await current_revision(engine) == HEAD_REVISION

@@ -23,7 +23,8 @@ log = logging.getLogger(__name__)
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 PG_LOCK_KEY = 0x0E1E7  # arbitrary constant shared by every owlet process
-LOCK_TIMEOUT_SECONDS = 120
+LOCK_TIMEOUT_SECONDS = 120  # a start-up waiting longer for another one's migration gives up
+LOCK_NOT_AVAILABLE = "55P03"  # PostgreSQL's SQLSTATE for a lock_timeout expiring
 # The newest revision in migrations/versions; tests/db check it matches Alembic's head.
 HEAD_REVISION = "0008"
 
@@ -83,10 +84,14 @@ async def _migrate_sqlite(engine: AsyncEngine) -> None:
         async with engine.connect() as conn:
             await _upgrade(conn)
         return
-    from filelock import FileLock  # imported here: only a migration needs it
+    from filelock import FileLock, Timeout  # imported here: only a migration needs it
 
-    lock = FileLock(f"{database}.migrate.lock", thread_local=False)
-    await asyncio.to_thread(lock.acquire, timeout=LOCK_TIMEOUT_SECONDS)
+    path = f"{database}.migrate.lock"
+    lock = FileLock(path, thread_local=False)
+    try:
+        await asyncio.to_thread(lock.acquire, timeout=LOCK_TIMEOUT_SECONDS)
+    except Timeout:
+        raise MigrationError(_held(path)) from None
     try:
         async with engine.connect() as conn:
             driver = (await conn.get_raw_connection()).driver_connection
@@ -110,7 +115,12 @@ async def _migrate_sqlite(engine: AsyncEngine) -> None:
 async def _migrate_locked(engine: AsyncEngine) -> None:
     async with engine.connect() as conn:
         await conn.execute(text(f"SET lock_timeout = '{LOCK_TIMEOUT_SECONDS}s'"))
-        await conn.execute(text("SELECT pg_advisory_lock(:key)"), {"key": PG_LOCK_KEY})
+        try:
+            await conn.execute(text("SELECT pg_advisory_lock(:key)"), {"key": PG_LOCK_KEY})
+        except DBAPIError as exc:
+            if getattr(exc.orig, "sqlstate", None) == LOCK_NOT_AVAILABLE:
+                raise MigrationError(_held(f"the advisory lock {PG_LOCK_KEY}")) from None
+            raise
         try:
             await _upgrade(conn)
         finally:
@@ -119,6 +129,12 @@ async def _migrate_locked(engine: AsyncEngine) -> None:
             await conn.rollback()
             await conn.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": PG_LOCK_KEY})
             await conn.commit()
+
+
+def _held(lock: str) -> str:
+    return (f"another owlet process has held the migration lock ({lock}) for "
+            f"{LOCK_TIMEOUT_SECONDS} s; start again once it has finished, or stop it if it "
+            "hangs")  # fmt: skip
 
 
 async def _upgrade(conn: AsyncConnection) -> None:
