@@ -6,7 +6,7 @@ import json
 
 import httpx
 
-from tests.chats.support import branchy, new_chat
+from tests.chats.support import branchy, message, new_chat
 from tests.support import add_user, bearer, signup
 
 ANYONE = [{"principal_type": "anyone", "principal_id": "*", "permission": "read"}]
@@ -160,3 +160,30 @@ async def test_import_and_export_thousands(client: httpx.AsyncClient) -> None:
         "/api/v1/chats/import", headers=bearer(uma["token"]), json={"chats": items[:1]}
     )
     assert refused.status_code == 403
+
+
+async def test_an_imported_chat_answers_as_it_reads_back(client: httpx.AsyncClient) -> None:
+    # The import answers from the rows it wrote (no read per chat): the same as a later GET,
+    # with a message id sent twice kept once (the later copy, in the first one's place), the
+    # tags in order, and the next message appended after the imported ones.
+    ada = await signup(client, "Ada")
+    headers = bearer(ada["token"])
+    first, answer = message("q", None, "user", "first"), message("r", "q", "assistant", "hi")
+    again = message("q", None, "user", "edited")
+    chat = {"title": "Twice", "history": {"currentId": "r", "messages": {"q": first, "r": answer}}}
+    chat["messages"] = [first, answer, again]  # a repeated id in the linear list
+    item = {"chat": chat, "meta": {"tags": ["zeta", "Alpha", "zeta", " "]}}
+    imported = await client.post("/api/v1/chats/import", headers=headers, json={"chats": [item]})
+    assert imported.status_code == 200, imported.text
+    (made,) = imported.json()
+    read = (await client.get(f"/api/v1/chats/{made['id']}", headers=headers)).json()
+    for key in ("context_usage", "share_mode"):  # what only a chat's own GET adds
+        read.pop(key, None), made.pop(key, None), read["chat"].pop(key, None)
+    assert made == read
+    assert made["meta"]["tags"] == ["alpha", "zeta"]
+    extra = {"history": {"currentId": "s", "messages": {"s": message("s", "r", "user", "more")}}}
+    updated = await client.post(f"/api/v1/chats/{made['id']}", headers=headers,
+                                json={"chat": extra})  # fmt: skip
+    assert updated.status_code == 200, updated.text
+    history = updated.json()["chat"]["history"]["messages"]
+    assert list(history) == ["q", "r", "s"] and history["r"]["childrenIds"] == ["s"]

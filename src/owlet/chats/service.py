@@ -7,7 +7,6 @@ says 401). Admins read other users' chats only where the reference allows it.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import ColumnElement, and_, select
@@ -19,10 +18,11 @@ from owlet.access.service import principal_for
 from owlet.chats import document as docs
 from owlet.chats import repository as repo
 from owlet.chats.document import MessageRow
+from owlet.chats.drafts import Built, Draft, build, split, title_of
 from owlet.chats.search import tag_id
 from owlet.config.store import ConfigStore
 from owlet.container import Container
-from owlet.core.clock import new_id, now
+from owlet.core.clock import now
 from owlet.core.paging import Page
 from owlet.errors import BadRequest, Forbidden, Messages, NotFound
 from owlet.tables import Chat, Folder, Tag, User
@@ -31,31 +31,6 @@ from owlet.users import permissions as user_permissions
 SHARED_CHAT = "shared_chat"  # access-grant resource type; the resource id is the chat id
 PAGE_SIZE = 60
 FOLDER_PAGE_SIZE = 10
-
-
-@dataclass
-class _Row:
-    """A message row not yet in the database (for building a tree from a client's JSON)."""
-
-    id: str
-    parent_id: str | None
-    data: dict[str, Any]
-
-
-def rows_of(messages: Sequence[tuple[str, dict[str, Any]]]) -> list[_Row]:
-    return [_Row(i, docs.parent_of(m), m) for i, m in messages]
-
-
-def split(chat_json: Mapping[str, Any]) -> docs.Incoming:
-    try:
-        return docs.split(chat_json)
-    except docs.ShapeError as exc:
-        raise BadRequest(str(exc)) from exc
-
-
-def title_of(chat: Mapping[str, Any], default: str = "New Chat") -> str:
-    title = chat.get("title")
-    return title if isinstance(title, str) and title else default
 
 
 def chat_response(chat: Chat, rows: Sequence[MessageRow], tag_ids: list[str]) -> dict[str, Any]:
@@ -150,52 +125,22 @@ class ChatService:
 
     # ------------------------------------------------------------ writing
 
-    async def insert(
-        self,
-        user_id: str,
-        chat_json: Mapping[str, Any],
-        *,
-        folder_id: str | None = None,
-        variables: dict[str, Any] | None = None,
-        meta: Mapping[str, Any] | None = None,
-        pinned: bool = False,
-        created_at: int | None = None,
-        updated_at: int | None = None,
-    ) -> Chat:
+    async def insert(self, user_id: str, chat_json: Mapping[str, Any], **fields: Any) -> Chat:
         """A new chat (new id; the JSON is kept as sent) with a row per message."""
-        incoming = split(chat_json)
-        linear = docs.linear_mode(incoming.doc, docs.tree(rows_of(incoming.messages)))
+        return (await self.insert_many(user_id, [Draft(chat_json, **fields)]))[0].chat
+
+    async def insert_many(self, user_id: str, drafts: Sequence[Draft]) -> list[Built]:
+        """New chats, all rows written in two batched inserts (chats, then messages)."""
         stamp = now()
-        meta = dict(meta or {})
-        had_tags = "tags" in meta
-        tags = meta.pop("tags", [])
-        if had_tags and tags == []:
-            meta["tags"] = []  # had tags once (a clone of such a chat): shown as []
-        chat = Chat(
-            id=new_id(),
-            user_id=user_id,
-            title=title_of(chat_json),
-            doc=docs.for_storage(incoming.doc, linear),
-            linear=linear,
-            meta=meta,
-            variables=variables,
-            tasks=None,
-            summary=None,
-            share_id=None,
-            archived=False,
-            pinned=bool(pinned),
-            folder_id=folder_id,
-            last_read_at=created_at or stamp,  # the author has read what they wrote
-            created_at=created_at or stamp,
-            updated_at=updated_at or created_at or stamp,
-        )
-        self.session.add(chat)
+        built = [build(user_id, draft, stamp) for draft in drafts]
+        self.session.add_all([b.chat for b in built])
         await self.session.flush()
-        await repo.upsert_messages(self.session, chat.id, incoming.messages, stamp)
-        for name in tags if isinstance(tags, list) else []:
-            if isinstance(name, str) and name.strip() and name.strip().lower() != "none":
-                await self._tag(chat, name)
-        return chat
+        self.session.add_all([row for b in built for row in b.messages])
+        await self.session.flush()
+        for b in built:
+            for name in b.tags:
+                await self._tag(b.chat, name)
+        return built
 
     async def create(
         self,

@@ -15,7 +15,9 @@ from owlet.access.schemas import GrantForm, GrantModel
 from owlet.access.service import principal_for
 from owlet.chats import document as docs
 from owlet.chats import repository as repo
+from owlet.chats.drafts import Draft
 from owlet.chats.schemas import ImportItem
+from owlet.chats.search import tag_id
 from owlet.chats.service import SHARED_CHAT, ChatService, chat_response
 from owlet.core.clock import new_id, now
 from owlet.errors import BadRequest, Forbidden, Messages, NotFound
@@ -214,20 +216,17 @@ class ChatSharing(ChatService):
         if folders:
             stmt = select(Folder.id).where(Folder.user_id == user.id, Folder.id.in_(folders))
             owned = set((await self.session.scalars(stmt)).all())
-        chats = []
-        for item in items:
-            chat = await self.insert(
-                user.id,
-                docs.with_authors(item.chat, user.id, user.name),
-                folder_id=item.folder_id if item.folder_id in owned else None,
-                variables=item.variables,
-                meta=item.meta,
-                pinned=bool(item.pinned),
-                created_at=item.created_at,
-                updated_at=item.updated_at,
-            )
-            chats.append(chat)
-        return [await self.present(chat) for chat in chats]
+        drafts = [
+            Draft(docs.with_authors(item.chat, user.id, user.name),
+                  folder_id=item.folder_id if item.folder_id in owned else None,
+                  variables=item.variables, meta=item.meta, pinned=bool(item.pinned),
+                  created_at=item.created_at, updated_at=item.updated_at)
+            for item in items
+        ]  # fmt: skip
+        built = await self.insert_many(user.id, drafts)
+        # The rows are at hand: no read per chat to present what was written.
+        return [chat_response(b.chat, b.messages, sorted({tag_id(t) for t in b.tags}))
+                for b in built]  # fmt: skip
 
     # ------------------------------------------------------------ export
 
