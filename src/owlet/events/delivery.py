@@ -14,7 +14,7 @@ import asyncio
 import contextlib
 import json
 import logging
-from typing import Any
+from typing import Any, Unpack
 
 from sqlalchemy import event as orm_event
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -25,7 +25,7 @@ from owlet.core.clock import new_id
 from owlet.core.egress import Egress
 from owlet.errors import AppError
 from owlet.events.catalog import matches
-from owlet.events.payload import body_for, envelope, user_ids
+from owlet.events.payload import Details, body_for, envelope, user_ids
 from owlet.events.service import KEY
 from owlet.groups import repository as groups
 
@@ -80,24 +80,10 @@ class EventPublisher:
         await asyncio.gather(*self._workers, return_exceptions=True)
         self._workers = []
 
-    def publish(
-        self,
-        session: AsyncSession | None,
-        name: str,
-        *,
-        actor: Any = None,
-        subject_id: str | None = None,
-        subject_type: str | None = None,
-        data: dict[str, Any] | None = None,
-        message: str | None = None,
-        source: str = "api",
-    ) -> None:
+    def publish(self, session: AsyncSession | None, name: str, **details: Unpack[Details]) -> None:
         """Event `name` (a name of `events/catalog.py`), sent when `session` commits (at once
-        when there is no session). `actor` is the account acting (a `User` row)."""
-        event = envelope(
-            name, actor=actor, subject_id=subject_id, subject_type=subject_type, data=data,
-            message=message, source=source, instance_id=self.instance_id,
-        )  # fmt: skip
+        when there is no session)."""
+        event = envelope(name, self.instance_id, **details)
         if session is None:
             self._enqueue(event)
             return

@@ -3,7 +3,7 @@ form chat services (Slack, Google Chat, Discord) take instead."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, TypedDict, Unpack
 
 from owlet import __version__
 from owlet.core.clock import new_id, now
@@ -21,22 +21,23 @@ _ACTOR_FIELDS = ("id", "name", "email", "role", "created_at", "updated_at")
 _KNOWN = frozenset(NAMES)
 
 
-def envelope(
-    name: str,
-    *,
-    actor: Any = None,
-    subject_id: str | None = None,
-    subject_type: str | None = None,
-    data: dict[str, Any] | None = None,
-    message: str | None = None,
-    source: str = "api",
-    instance_id: str | None = None,
-) -> dict[str, Any]:
-    """The JSON body of event `name`. `actor` is the acting account (a `User` row or None);
-    the subject is what the event is about (its type defaults to the event's resource)."""
+class Details(TypedDict, total=False):
+    """What a place that publishes an event says about it."""
+
+    actor: Any  # the account acting (a `User` row)
+    subject_id: str | None  # what the event is about
+    subject_type: str | None  # its kind; the event's resource when left out
+    data: dict[str, Any] | None
+    message: str | None
+    source: str  # how the action came in: `api` unless said otherwise
+
+
+def envelope(name: str, instance_id: str | None, **details: Unpack[Details]) -> dict[str, Any]:
+    """The JSON body of event `name`, sent by process `instance_id`."""
     if name not in _KNOWN:
         raise ValueError(f"Unknown event: {name}")  # a typo in owlet, not a client's error
     *resource, operation = name.split(".")
+    subject_id, subject_type = details.get("subject_id"), details.get("subject_type")
     subject = None
     if subject_id is not None or subject_type is not None:
         subject = {"type": subject_type or ".".join(resource), "id": subject_id}
@@ -49,11 +50,11 @@ def envelope(
         "created_at": now(),
         "instance_id": instance_id,
         "version": __version__,
-        "source": source,
-        "actor": _actor(actor),
+        "source": details.get("source", "api"),
+        "actor": _actor(details.get("actor")),
         "subject": subject,
-        "data": _clean(data or {}),
-        "message": message,
+        "data": _clean(details.get("data") or {}),
+        "message": details.get("message"),
     }
 
 
