@@ -21,6 +21,7 @@ from owlet.core.egress import Egress
 from owlet.core.passwords import PasswordHasher
 from owlet.db.engine import create_engine, create_sessionmaker
 from owlet.db.migrate import current_revision, head_revision, migrate
+from owlet.events.delivery import EventPublisher
 from owlet.files.processing import FileProcessor
 from owlet.files.storage import LocalStorage
 from owlet.functions.loader import Cache as FunctionCache
@@ -68,6 +69,7 @@ class Container:
     local: LocalEngine | None
     realtime: Realtime
     oauth: OAuthClients
+    events: EventPublisher  # event webhooks, sent after commit through `egress`
     credentials: CredentialCache = field(default_factory=lambda: CredentialCache(1.0))
     function_cache: FunctionCache = field(default_factory=FunctionCache)
     model_records: ModelRecordCache = field(default_factory=lambda: ModelRecordCache(1.0))
@@ -99,7 +101,8 @@ class Container:
         retrieval = Retrieval(settings.data_dir.resolve(), upstream, pgvector_url(settings))
         local = LocalEngine.create(settings, upstream)
         egress = Egress(http, allow_private=settings.enable_local_url_fetch)
-        return cls(
+        events = EventPublisher(config, egress, sessionmaker)
+        container = cls(
             settings=settings,
             secret_key=secret,
             engine=engine,
@@ -139,7 +142,10 @@ class Container:
             oauth=OAuthClients(oauth_providers(settings.oauth), http, settings.oauth.oauth_timeout),
             model_records=ModelRecordCache(settings.models_cache_ttl),
             credentials=CredentialCache(settings.credential_cache_ttl),
+            events=events,
         )
+        events.start()
+        return container
 
     async def close(self) -> None:
         if self.local is not None:
@@ -148,6 +154,7 @@ class Container:
         await self.retrieval.close()
         await self.catalog.close()
         await self.realtime.close()
+        await self.events.close()  # before the client its deliveries use
         await self.http.aclose()
         if self.redis is not None:
             await self.redis.aclose()

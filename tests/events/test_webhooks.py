@@ -1,14 +1,22 @@
 """`/api/events` and `/api/events/webhooks`: the catalog and admin CRUD, with Open WebUI
-0.12.4's shapes and detail strings (peer-checked). Nothing is delivered yet."""
+0.12.4's shapes and detail strings (peer-checked). Delivery is tests/events/test_delivery.py."""
 
 from __future__ import annotations
+
+import httpx
 
 from tests.conftest import MakeClient
 from tests.support import add_user, bearer, signup
 
-# Literal public addresses: checking them needs no DNS, and nothing is ever sent.
+# Literal public addresses: checking them needs no DNS, and nothing is ever sent (`quiet`).
 HOOK = "https://8.8.8.8/hook"
 INVALID_URL = "The URL you provided is invalid. Please double-check and try again."
+
+
+async def quiet(client: httpx.AsyncClient) -> None:
+    """No delivery on this server: these webhooks' own `config.webhook.updated` events would
+    go to real public addresses."""
+    await client.app.state.container.events.close()  # type: ignore[attr-defined]
 
 
 async def test_event_catalog(make_client: MakeClient) -> None:
@@ -27,6 +35,7 @@ async def test_event_catalog(make_client: MakeClient) -> None:
 
 async def test_webhook_crud(make_client: MakeClient) -> None:
     async with make_client() as client:
+        await quiet(client)
         admin = await signup(client, "Ada")
         user = await add_user(client, admin["token"], "Uma")
         headers = bearer(admin["token"])
@@ -77,6 +86,7 @@ async def test_webhook_crud(make_client: MakeClient) -> None:
 
 async def test_webhook_validation(make_client: MakeClient) -> None:
     async with make_client() as client:
+        await quiet(client)
         headers = bearer((await signup(client, "Ada"))["token"])
         cases = [
             ({"url": "ftp://8.8.8.8/x"}, INVALID_URL),
@@ -84,6 +94,7 @@ async def test_webhook_validation(make_client: MakeClient) -> None:
             ({"url": "http://127.0.0.1:9/x"}, INVALID_URL),  # private: refused
             ({"url": "http://10.1.2.3/x"}, INVALID_URL),
             ({"url": HOOK, "events": ["no.such.event"]}, "Invalid event: no.such.event"),
+            ({"url": HOOK, "events": ["nosuch.*"]}, "Invalid event pattern: nosuch.*"),
             ({"url": HOOK, "targets": [{"type": "role", "id": "admin"}]}, "Invalid target"),
             ({"url": HOOK, "targets": [{"type": "user"}]}, "Invalid target"),
         ]
@@ -106,6 +117,7 @@ async def test_webhook_validation(make_client: MakeClient) -> None:
 
 async def test_private_urls_allowed_with_local_fetch(make_client: MakeClient) -> None:
     async with make_client(enable_local_url_fetch=True) as client:
+        await quiet(client)
         headers = bearer((await signup(client, "Ada"))["token"])
         made = await client.post(
             "/api/events/webhooks", headers=headers, json={"url": "http://127.0.0.1:9/x"}

@@ -156,8 +156,8 @@ async def update_password(form: UpdatePasswordForm, user: CurrentUser, service: 
 
 
 @router.post("/add", response_model=AddUserResponse)
-async def add_user(form: AddUserForm, _admin: AdminUser, service: Service) -> AddUserResponse:
-    user = await service.add_user(form)
+async def add_user(form: AddUserForm, admin: AdminUser, service: Service) -> AddUserResponse:
+    user = await service.add_user(admin, form)
     issued = service.issue_token(user)
     return AddUserResponse(
         token=issued.token,

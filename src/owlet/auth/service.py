@@ -58,6 +58,14 @@ class AuthService:
     def issue_token(self, user: User) -> tokens.IssuedToken:
         return tokens.issue(self.container.secret_key, user.id, self.token_lifetime())
 
+    def signed_in(self, user: User, method: str = "api") -> tokens.IssuedToken:
+        """A session token for a sign-in (any route), told to the event webhooks."""
+        self.container.events.publish(
+            self.session, "auth.login", actor=user, subject_id=user.id, subject_type="user",
+            source=method, data={"auth_method": method},
+        )  # fmt: skip
+        return self.issue_token(user)
+
     async def permissions(self, user: User) -> dict[str, Any]:
         return await user_permissions.effective(self.session, self.config, user.id)
 
@@ -90,7 +98,7 @@ class AuthService:
         ):
             raise Forbidden(Messages.ACCESS_PROHIBITED)
         email, password_hash = await self._validated_credentials(form.email, form.password)
-        return await self.create_user(
+        user = await self.create_user(
             name=form.name,
             email=email,
             password_hash=password_hash,
@@ -98,6 +106,11 @@ class AuthService:
             role=str(self.config.get("ui.default_user_role") or "pending"),
             self_signup=True,
         )
+        self.container.events.publish(
+            self.session, "auth.signup", actor=user, subject_id=user.id, subject_type="user",
+            data={"email": user.email},
+        )  # fmt: skip
+        return user
 
     async def create_user(
         self,
@@ -108,8 +121,10 @@ class AuthService:
         profile_image_url: str,
         role: str,
         self_signup: bool = False,
+        admin: User | None = None,
     ) -> User:
         """Insert a user; the only user becomes admin and closes sign-up (race-safe).
+        `admin` is the admin adding the account, if one is.
 
         A self sign-up re-checks, under the sign-up lock, that sign-up is still open: one
         that raced the first user past the early check is refused and rolled back.
@@ -143,6 +158,10 @@ class AuthService:
         if default_group and await groups.get(self.session, default_group) is not None:
             await groups.add_members(self.session, default_group, [user.id])
         await self.session.flush()
+        self.container.events.publish(
+            self.session, "user.created", actor=admin or user, subject_id=user.id,
+            source="admin" if admin else "api", data={"role": user.role},
+        )  # fmt: skip
         return user
 
     async def signin(self, email: str, password: str) -> User:
@@ -180,7 +199,7 @@ class AuthService:
             role="admin",
         )
 
-    async def add_user(self, form: AddUserForm) -> User:
+    async def add_user(self, admin: User, form: AddUserForm) -> User:
         email, password_hash = await self._validated_credentials(form.email, form.password)
         return await self.create_user(
             name=form.name,
@@ -188,6 +207,7 @@ class AuthService:
             password_hash=password_hash,
             profile_image_url=form.profile_image_url or "/user.png",
             role=form.role or "pending",
+            admin=admin,
         )
 
     # -- the signed-in user -------------------------------------------------------------------

@@ -28,9 +28,9 @@ def set_token_cookie(
 
 
 async def session_response(
-    service: AuthService, user: User, response: Response
+    service: AuthService, user: User, response: Response, method: str = "api"
 ) -> SessionUserResponse:
-    issued = service.issue_token(user)
+    issued = service.signed_in(user, method)
     set_token_cookie(response, service, issued.token, issued.expires_at)
     return SessionUserResponse(
         token=issued.token,

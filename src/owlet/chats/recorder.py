@@ -62,6 +62,7 @@ class ChatRecorder:
         self.gone = False  # the message or chat was deleted while the model answered
         self.sources: list[dict[str, Any]] = []  # RAG citations, stored on the message
         self.folder_id: str | None = None  # where the chat sits, for the events that say so
+        self.user: User | None = None  # who asked, for the event webhooks
         self._saved_at = time.monotonic()
 
     # ------------------------------------------------------------ before the model
@@ -148,10 +149,12 @@ class ChatRecorder:
             if folder_id is not None:
                 await service.own_folder(user, folder_id)
             chat = await service.insert(user.id, chat_json, folder_id=folder_id)
+            service.created(user, chat)
             created = True
         await session.flush()
         recorder = cls(container, chat.id, placeholder, created)
         recorder.folder_id = chat.folder_id
+        recorder.user = user
         return recorder
 
     # ------------------------------------------------------------ after the model
@@ -223,7 +226,24 @@ class ChatRecorder:
             stamp = now()
             await repo.upsert_messages(session, self.chat_id, [(row.id, message)], stamp)
             chat.updated_at = stamp
+            if done:
+                self._finished(session, chat, message)
             await session.commit()
+
+    def _finished(self, session: AsyncSession, chat: Chat, message: dict[str, Any]) -> None:
+        """`chat.finished` (or `chat.failed`) for the event webhooks, with Open WebUI's data."""
+        url = str(self.container.config.get("webui.url") or "").rstrip("/")
+        self.container.events.publish(
+            session,
+            "chat.failed" if self.answer.error is not None else "chat.finished",
+            actor=self.user, subject_id=self.chat_id, subject_type="chat",
+            message=chat.title or "Chat finished",
+            data={
+                "user_id": chat.user_id, "chat_id": self.chat_id, "message_id": message["id"],
+                "model_id": message.get("model"), "title": chat.title,
+                "url": f"{url}/c/{self.chat_id}", "message": message.get("content") or "",
+            },
+        )  # fmt: skip
 
 
 class _Relay:

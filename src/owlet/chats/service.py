@@ -153,7 +153,15 @@ class ChatService:
             await self.own_folder(user, folder_id)
         chat_json = docs.with_authors(chat_json, user.id, user.name)
         chat = await self.insert(user.id, chat_json, folder_id=folder_id, variables=variables)
+        self.created(user, chat)
         return await self.present(chat)
+
+    def created(self, user: User, chat: Chat) -> None:
+        """A new chat (by `/chats/new` or a completion asking for one), for the webhooks."""
+        self.container.events.publish(
+            self.session, "chat.created", actor=user, subject_id=chat.id,
+            data={"user_id": chat.user_id, "title": chat.title, "folder_id": chat.folder_id},
+        )  # fmt: skip
 
     async def update(
         self, user: User, chat_id: str, chat_json: Mapping[str, Any], variables: Any
@@ -241,6 +249,8 @@ class ChatService:
         await self.require_permission(user, "chat.delete")
         chat = await (self.owned_or_admin if user.role == "admin" else self.owned)(user, chat_id)
         await self._forget(chat)
+        self.container.events.publish(self.session, "chat.deleted", actor=user, subject_id=chat.id,
+                                      data={"user_id": chat.user_id})  # fmt: skip
         return True
 
     async def delete_all(self, user: User) -> bool:

@@ -1,1 +1,1 @@
-"""Event webhooks: the event catalog and the admin's webhook list (delivery is not built yet)."""
+"""Event webhooks: the event catalog, the admin's webhook list, and delivery of events to it."""

@@ -1,5 +1,5 @@
 """The names of the events Open WebUI 0.12.4 lists at `GET /api/events`, which an event
-webhook may subscribe to. owlet delivers none of them yet (docs/compatibility.md)."""
+webhook may subscribe to. owlet sends the ones docs/compatibility.md lists."""
 
 from __future__ import annotations
 
@@ -64,10 +64,33 @@ def _message(name: str) -> str:
     return " ".join(words).capitalize()
 
 
+def describe(name: str) -> tuple[str, str]:
+    """(description, message) of an event; the wording is owlet's own."""
+    message = _message(name)
+    return f"Sent on: {message.lower()}.", message
+
+
 def catalog() -> list[dict[str, Any]]:
-    """`{event, description, message}` per event; the wording is owlet's own."""
+    """`{event, description, message}` per event."""
     return [
-        {"event": name, "description": f"Sent on: {_message(name).lower()}.",
-         "message": _message(name)}
+        {"event": name, "description": describe(name)[0], "message": describe(name)[1]}
         for name in NAMES
-    ]  # fmt: skip
+    ]
+
+
+def known_pattern(pattern: str) -> bool:
+    """`*`, an event name, or `<prefix>.*` for a prefix some event names start with."""
+    if pattern == EVERY or pattern in NAMES:
+        return True
+    prefix = pattern[:-2] if pattern.endswith(".*") else ""
+    return bool(prefix) and any(name.startswith(f"{prefix}.") for name in NAMES)
+
+
+def matches(patterns: list[str], name: str) -> bool:
+    """Whether a webhook subscribed to `patterns` wants event `name`."""
+    for pattern in patterns or [EVERY]:
+        if pattern in (EVERY, name):
+            return True
+        if pattern.endswith(".*") and name.startswith(pattern[:-1]):
+            return True
+    return False

@@ -18,7 +18,7 @@ router = APIRouter(prefix="/api/events", tags=["events"])
 async def get_service(
     session: SessionDep, config: ConfigDep, container: ContainerDep
 ) -> WebhookService:
-    return WebhookService(session, config, container.egress)
+    return WebhookService(session, config, container.egress, container.events)
 
 
 Service = Annotated[WebhookService, Depends(get_service)]
@@ -36,18 +36,18 @@ async def list_webhooks(_admin: AdminUser, service: Service) -> list[WebhookMode
 
 
 @router.post("/webhooks", response_model=WebhookModel)
-async def create_webhook(form: WebhookForm, _admin: AdminUser, service: Service) -> WebhookModel:
-    return await service.create(form)
+async def create_webhook(form: WebhookForm, admin: AdminUser, service: Service) -> WebhookModel:
+    return await service.create(admin, form)
 
 
 @router.put("/webhooks/{webhook_id}", response_model=WebhookModel)
 async def update_webhook(
-    webhook_id: str, form: WebhookUpdateForm, _admin: AdminUser, service: Service
+    webhook_id: str, form: WebhookUpdateForm, admin: AdminUser, service: Service
 ) -> WebhookModel:
-    return await service.update(webhook_id, form)
+    return await service.update(admin, webhook_id, form)
 
 
 @router.delete("/webhooks/{webhook_id}")
-async def delete_webhook(webhook_id: str, _admin: AdminUser, service: Service) -> dict[str, bool]:
-    await service.delete(webhook_id)
+async def delete_webhook(webhook_id: str, admin: AdminUser, service: Service) -> dict[str, bool]:
+    await service.delete(admin, webhook_id)
     return {"status": True}

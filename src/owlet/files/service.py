@@ -76,6 +76,14 @@ class FileService:
         self.config = config
         self.storage = container.files.storage
 
+    def _event(self, user: User, name: str, row: File) -> None:
+        """Event `name` about file `row`, for the event webhooks once this commits."""
+        self.container.events.publish(
+            self.session, name, actor=user, subject_id=row.id,
+            data={"user_id": row.user_id, "filename": row.filename,
+                  "content_type": row.meta.get("content_type"), "size": row.meta.get("size")},
+        )  # fmt: skip
+
     async def readable(self, user: User, file_id: str) -> File:
         """Owner or admin; anyone else gets 404 (knowledge and sharing come later)."""
         row = await self.session.get(File, file_id)
@@ -129,6 +137,7 @@ class FileService:
             updated_at=stamp,
         )
         self.session.add(row)
+        self._event(user, "file.uploaded", row)
         try:
             await self.session.commit()  # visible to the processor (and other workers) now
         except BaseException:
@@ -210,6 +219,7 @@ class FileService:
         stmt = select(KnowledgeFile.knowledge_id).where(KnowledgeFile.file_id == file_id)
         holders = list((await self.session.scalars(stmt)).all())
         await self.session.delete(row)
+        self._event(user, "file.deleted", row)
         await self.session.commit()  # the row goes first: a blob without a row is harmless
         if key:
             await self.storage.delete(key)

@@ -11,7 +11,9 @@ from urllib.parse import urlsplit
 from fastapi import APIRouter
 from pydantic import Field
 from sqlalchemy import delete, select
+from sqlalchemy.ext.asyncio import AsyncSession
 
+from owlet.container import Container
 from owlet.core.clock import now, version_id
 from owlet.core.validation import Form, JsonObject
 from owlet.deps import AdminUser, ContainerDep, SessionDep, VerifiedUser
@@ -160,6 +162,7 @@ async def create_function(
     session.add(row)
     await session.flush()
     container.function_cache.forget(function_id)
+    _event(container, session, admin, "function.created", row)
     return response(row)
 
 
@@ -225,12 +228,21 @@ async def _flip(session: Any, container: Any, function_id: str, switch: str) -> 
 
 @router.delete("/id/{function_id}/delete", response_model=bool)
 async def delete_function(
-    function_id: str, _admin: AdminUser, session: SessionDep, container: ContainerDep
+    function_id: str, admin: AdminUser, session: SessionDep, container: ContainerDep
 ) -> bool:
     row = await _get(session, function_id)
     await session.delete(row)
     container.function_cache.forget(function_id)
+    _event(container, session, admin, "function.deleted", row)
     return True
+
+
+def _event(
+    container: Container, session: AsyncSession, admin: User, name: str, row: Function
+) -> None:
+    """Event `name` about function `row`, for the event webhooks once this commits."""
+    container.events.publish(session, name, actor=admin, subject_id=row.id,
+                             data={"name": row.name, "type": row.type})  # fmt: skip
 
 
 async def _instance(container: Any, row: Function) -> Any:

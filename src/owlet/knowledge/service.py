@@ -188,7 +188,13 @@ class KnowledgeService:
         self.session.add(kb)
         await self.session.flush()
         await self._set_grants(user, kb, grants)
+        self._event(user, "knowledge.created", kb)
         return await self.present(user, kb, files="null", write_access=False)
+
+    def _event(self, user: User, name: str, kb: Knowledge) -> None:
+        """Event `name` about knowledge base `kb`, for the event webhooks once this commits."""
+        self.container.events.publish(self.session, name, actor=user, subject_id=kb.id,
+                                      data={"user_id": kb.user_id, "name": kb.name})  # fmt: skip
 
     async def _set_grants(self, user: User, kb: Knowledge, grants: Sequence[GrantForm]) -> None:
         permissions = await user_permissions.effective(self.session, self.config, user.id)
@@ -311,5 +317,6 @@ class KnowledgeService:
         await grants_repository.delete_for(self.session, RESOURCE, kb.id)
         await self.session.delete(kb)
         await self.session.flush()
+        self._event(user, "knowledge.deleted", kb)
         await self.store.drop(kb.id)
         return True

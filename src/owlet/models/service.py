@@ -217,7 +217,15 @@ class ModelService:
         record = await repository.insert(self.session, _record(form, user.id, now()))
         if form.access_grants is not None:
             await self._save_grants(user, record.id, form.access_grants)
+        self._event(user, "model.created", record)
         return await self.model(record)
+
+    def _event(self, user: User, name: str, record: Model) -> None:
+        """Event `name` about model `record`, for the event webhooks once this commits."""
+        self.container.events.publish(
+            self.session, name, actor=user, subject_id=record.id,
+            data={"name": record.name, "base_model_id": record.base_model_id},
+        )  # fmt: skip
 
     async def update(self, user: User, form: ModelForm, fields: set[str]) -> ModelModel:
         self.container.model_records.invalidate_on_commit(self.session)
@@ -277,6 +285,7 @@ class ModelService:
         record = await self._writable(user, model_id)
         await grants_repository.delete_for(self.session, RESOURCE, record.id)
         await repository.delete_model(self.session, record.id)
+        self._event(user, "model.deleted", record)
         return True
 
     async def delete_all(self) -> bool:

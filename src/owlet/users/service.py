@@ -252,6 +252,7 @@ class UserService:
             validate_password(self.container.settings, form.password)
             password_hash = await self.container.hasher.hash(form.password)
             await auth_repository.set_password(self.session, user.id, password_hash)
+        role_changed = form.role is not None and form.role != user.role
         if form.role is not None:
             user.role = form.role
         if form.name is not None:
@@ -260,7 +261,15 @@ class UserService:
             user.profile_image_url = form.profile_image_url
         user.updated_at = now()
         await self.session.flush()
+        self._event(actor, "user.updated", user, {"updated_fields": sorted(form.model_fields_set)})
+        if role_changed:
+            self._event(actor, "user.role_updated", user, {"role": user.role})
         return user
+
+    def _event(self, actor: User, name: str, user: User, data: dict[str, Any]) -> None:
+        """Event `name` about `user`, for the event webhooks once this commits."""
+        self.container.events.publish(self.session, name, actor=actor, subject_id=user.id,
+                                      data=data)  # fmt: skip
 
     async def delete_user(self, actor: User, user_id: str) -> bool:
         self.container.credentials.forget_user(user_id)
@@ -268,4 +277,5 @@ class UserService:
         if user.id == actor.id or user.id == await repository.first_user_id(self.session):
             raise Forbidden(Messages.ACTION_PROHIBITED)
         await repository.delete_user(self.session, user.id)
+        self._event(actor, "user.deleted", user, {"email": user.email})
         return True

@@ -33,7 +33,7 @@ Service = Annotated[LdapService, Depends(get_service)]
 @router.post("/ldap", response_model=SessionUserResponse)
 async def ldap_signin(form: LdapForm, service: Service, response: Response) -> SessionUserResponse:
     user = await service.signin(form)
-    return await session_response(service.auth, user, response)
+    return await session_response(service.auth, user, response, "ldap")
 
 
 @router.get("/admin/config/ldap/server", response_model=LdapServerConfig)

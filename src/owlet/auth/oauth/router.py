@@ -77,7 +77,7 @@ async def callback(
     except SignInFailed as exc:
         await session.rollback()  # nothing of a refused sign-in is kept
         return _to_auth_page(base, str(exc.detail))
-    issued = service.auth.issue_token(signed_in.user)
+    issued = service.auth.signed_in(signed_in.user, "oauth")
     settings = service.container.settings
     response = _to_auth_page(base)
     max_age = max(1, issued.expires_at - int(time.time())) if issued.expires_at else None
