@@ -79,7 +79,7 @@ async def usage_stats(
 @router.get(
     "/stats/export",
     responses={200: {"model": StatsExportResponse,
-                     "content": {NDJSON_MEDIA_TYPE: {"schema": {"type": "string"}}}}},
+                     "content": {NDJSON_MEDIA_TYPE: {}}}},
 )  # fmt: skip
 async def export_stats(
     user: VerifiedUser,

@@ -149,7 +149,7 @@ async def pinned_chats(user: VerifiedUser, service: Service) -> Any:
     "/all",
     response_class=StreamingResponse,
     responses={200: {"description": "One ChatResponse a line",
-                     "content": {NDJSON_MEDIA_TYPE: {"schema": {"type": "string"}}}}},
+                     "content": {NDJSON_MEDIA_TYPE: {}}}},
 )  # fmt: skip
 async def export_all(user: VerifiedUser, container: ContainerDep) -> StreamingResponse:
     """Every chat of the caller, one ChatResponse per line, read in bounded batches."""

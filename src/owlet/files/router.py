@@ -128,7 +128,7 @@ async def get_file(file_id: Identifier, user: VerifiedUser, service: Service) ->
 @router.get(
     "/{file_id}/process/status",
     response_model=FileStatusResponse,
-    responses={200: {"content": {SSE_MEDIA_TYPE: _TEXT}}},  # with `stream=true`: events
+    responses={200: {"content": {SSE_MEDIA_TYPE: {}}}},  # with `stream=true`: events
 )
 async def process_status(
     file_id: Identifier,
