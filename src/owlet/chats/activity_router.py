@@ -13,6 +13,15 @@ from pydantic import Field
 
 from owlet.chats import activity
 from owlet.chats.router import Service
+from owlet.chats.schemas import (
+    ChatsConfigResponse,
+    ChatStatsExport,
+    CompactResponse,
+    ReadAllResponse,
+    StatsExportResponse,
+    UnreadResponse,
+    UsageResponse,
+)
 from owlet.config import features, stored
 from owlet.config.store import Staged
 from owlet.core.paging import Page
@@ -52,12 +61,12 @@ else:
     )
 
 
-@router.post("/read")
+@router.post("/read", response_model=ReadAllResponse)
 async def mark_all_read(user: VerifiedUser, service: Service) -> Any:
     return await activity.mark_all_read(service, user)
 
 
-@router.get("/stats/usage")
+@router.get("/stats/usage", responses={200: {"model": UsageResponse}})
 async def usage_stats(
     user: VerifiedUser,
     service: Service,
@@ -67,7 +76,11 @@ async def usage_stats(
     return await activity.usage(service, user, Page((page - 1) * items_per_page, items_per_page))
 
 
-@router.get("/stats/export")
+@router.get(
+    "/stats/export",
+    responses={200: {"model": StatsExportResponse,
+                     "content": {NDJSON_MEDIA_TYPE: {}}}},
+)  # fmt: skip
 async def export_stats(
     user: VerifiedUser,
     service: Service,
@@ -83,18 +96,18 @@ async def export_stats(
     return {"type": "chats", "items": items, "total": total, "page": page}
 
 
-@router.get("/stats/export/{chat_id}")
+@router.get("/stats/export/{chat_id}", responses={200: {"model": ChatStatsExport}})
 async def export_chat_stats(chat_id: Identifier, user: VerifiedUser, service: Service) -> Any:
     await activity.require_stats_export(service, user)
     return await activity.export_one(service, await service.owned(user, chat_id))
 
 
-@router.get("/config")
+@router.get("/config", responses={200: {"model": ChatsConfigResponse}})
 async def compaction_config(_admin: AdminUser, config: ConfigDep) -> Any:
     return activity.compaction_config(config)
 
 
-@router.post("/config")
+@router.post("/config", responses={200: {"model": ChatsConfigResponse}})
 async def update_compaction_config(
     form: ChatsConfigForm,
     _admin: AdminUser,
@@ -117,14 +130,14 @@ async def update_compaction_config(
     return activity.compaction_config(Staged(config, values))
 
 
-@router.post("/{chat_id}/compact")
+@router.post("/{chat_id}/compact", responses={200: {"model": CompactResponse}})
 async def compact(
     chat_id: Identifier, user: VerifiedUser, service: Service, form: CompactForm | None = None
 ) -> Any:
     return await activity.compact(service, user, chat_id, form.model if form else None)
 
 
-@router.post("/{chat_id}/unread")
+@router.post("/{chat_id}/unread", response_model=UnreadResponse)
 async def mark_unread(chat_id: Identifier, user: VerifiedUser, service: Service) -> Any:
     return await activity.mark_unread(service, user, chat_id)
 

@@ -23,6 +23,7 @@ from owlet.chats.schemas import (
     MessageContentForm,
     ShareAccessForm,
     SharedChatItem,
+    ShareGrant,
     TagFilterForm,
     TagForm,
     TagModel,
@@ -144,7 +145,12 @@ async def pinned_chats(user: VerifiedUser, service: Service) -> Any:
     return await service.titles(where, Page(0, None))
 
 
-@router.get("/all", responses={200: {"content": {NDJSON_MEDIA_TYPE: {}}}})
+@router.get(
+    "/all",
+    response_class=StreamingResponse,
+    responses={200: {"description": "One ChatResponse a line",
+                     "content": {NDJSON_MEDIA_TYPE: {}}}},
+)  # fmt: skip
 async def export_all(user: VerifiedUser, container: ContainerDep) -> StreamingResponse:
     """Every chat of the caller, one ChatResponse per line, read in bounded batches."""
     lines = export_lines(container.sessionmaker, user.id)
@@ -163,7 +169,9 @@ async def all_tags(user: VerifiedUser, service: Service) -> Any:
     return await repo.user_tags(service.session, user.id)
 
 
-@router.get("/all/db", responses={200: {"content": {"application/json": {}}}})
+@router.get(
+    "/all/db", response_class=StreamingResponse, responses={200: {"model": list[ChatResponse]}}
+)
 async def export_everything(
     _admin: AdminUser, service: Service, container: ContainerDep
 ) -> StreamingResponse:
@@ -261,7 +269,7 @@ async def update_share_access(
     return await service.update_share_access(user, chat_id, form.access_grants)
 
 
-@router.get("/shared/{chat_id}/access")
+@router.get("/shared/{chat_id}/access", response_model=list[ShareGrant])
 async def share_access(chat_id: Id, user: VerifiedUser, service: Service) -> Any:
     return await service.share_access(user, chat_id)
 

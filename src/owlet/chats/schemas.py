@@ -7,6 +7,7 @@ from typing import Annotated, Any
 from pydantic import BaseModel, Field, StringConstraints
 
 from owlet.access.schemas import GrantForm
+from owlet.config import features, stored
 from owlet.core.validation import CleanText, Form, Identifier, JsonObject
 
 ChatId = Identifier
@@ -119,3 +120,128 @@ class TagModel(BaseModel):
     name: str
     user_id: str
     meta: dict[str, Any] | None = None
+
+
+class ShareGrant(BaseModel):
+    """An access grant of a shared chat, as `/shared/{id}/access` lists it."""
+
+    id: str
+    principal_type: str
+    principal_id: str
+    permission: str
+
+
+# ---------------------------------------------------------------- read state (activity.py)
+
+
+class ReadAllResponse(BaseModel):
+    updated_count: int
+    folder_unread_counts: dict[str, int]  # folders without unread chats are left out
+
+
+class UnreadResponse(BaseModel):
+    chat_id: str
+    last_read_at: int | None
+    folder_id: str | None
+    folder_unread_counts: dict[str, int]
+
+
+# ---------------------------------------------------------------- statistics (insights.py)
+
+
+class UsageStats(BaseModel):
+    models: list[str]
+    message_count: int
+    history_models: dict[str, int]
+    history_message_count: int
+    history_user_message_count: int
+    history_assistant_message_count: int
+    average_response_time: float
+    average_user_message_content_length: float
+    average_assistant_message_content_length: float
+    last_message_at: int
+    updated_at: int
+    created_at: int
+
+
+class UsageItem(UsageStats):
+    id: str
+    tags: list[str]
+
+
+class UsageResponse(BaseModel):
+    items: list[UsageItem]
+    total: int
+
+
+class MessageStats(BaseModel):
+    """Figures of one message, never its text; the other fields are the message's own."""
+
+    id: str
+    role: Any
+    model: Any
+    content_length: int
+    token_count: int
+    timestamp: Any
+    rating: Any
+    tags: Any
+
+
+class StatsHistory(BaseModel):
+    messages: dict[str, MessageStats]
+    currentId: str | None
+
+
+class StatsChat(BaseModel):
+    history: StatsHistory
+
+
+class ChatStatsExport(BaseModel):
+    id: str
+    user_id: str
+    created_at: int
+    updated_at: int
+    tags: list[str]
+    stats: UsageStats
+    chat: StatsChat
+
+
+class StatsExportResponse(BaseModel):
+    """`/stats/export` (with `stream=true`: NDJSON, one ChatStatsExport a line)."""
+
+    type: str  # "chats"
+    items: list[ChatStatsExport]
+    total: int
+    page: int
+
+
+# ---------------------------------------------------------------- compaction
+
+
+class ContextUsage(BaseModel):
+    tokens: int
+    estimated_tokens: int
+    threshold: int
+    percent: float
+    source: str  # "estimated"
+
+
+class CompactResponse(BaseModel):
+    """`summary` only when something was compacted."""
+
+    compacted: bool
+    dropped_messages: int
+    summary: str | None = None
+    context_usage: ContextUsage
+
+
+class _CompactionConfig(BaseModel):
+    CONTEXT_COMPACTION_MODEL: str
+    ENABLE_CONTEXT_COMPACTION: bool
+    CONTEXT_COMPACTION_TOKEN_THRESHOLD: int
+    CONTEXT_COMPACTION_TOKEN_CAP: int
+    CONTEXT_COMPACTION_RETENTION_PERCENTAGE: int
+    CONTEXT_COMPACTION_PROMPT_TEMPLATE: str
+
+
+ChatsConfigResponse = features.answer_for("ChatsConfigResponse", stored.CHATS, _CompactionConfig)

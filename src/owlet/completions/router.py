@@ -11,7 +11,12 @@ from starlette.background import BackgroundTask
 from owlet.chats.history import ui_messages
 from owlet.chats.recorder import ChatRecorder
 from owlet.chats.service import ChatService
-from owlet.completions.schemas import ChatCompletedForm, ChatCompletionForm, EmbeddingsForm
+from owlet.completions.schemas import (
+    ChatCompletedForm,
+    ChatCompletedResponse,
+    ChatCompletionForm,
+    EmbeddingsForm,
+)
 from owlet.completions.service import CompletionService
 from owlet.core.disconnect import CLIENT_GONE, ClientGone, unless_gone
 from owlet.core.streams import SSE_MEDIA_TYPE, STREAM_HEADERS, sse_data
@@ -163,7 +168,7 @@ async def chat_action(
     return result
 
 
-@router.post("/api/chat/completed")
+@router.post("/api/chat/completed", responses={200: {"model": ChatCompletedResponse}})
 async def chat_completed(form: ChatCompletedForm, user: VerifiedUser, service: Service) -> Any:
     return await service.completed(user, form.model_dump(exclude_unset=True))
 

@@ -1,10 +1,10 @@
-"""Request shapes of the completion endpoints; unknown fields are kept and passed on."""
+"""Shapes of the completion endpoints; unknown fields are kept and passed on."""
 
 from __future__ import annotations
 
 from typing import Annotated, Any
 
-from pydantic import ConfigDict, Field, StringConstraints
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from owlet.core.validation import Form
 
@@ -34,6 +34,19 @@ class ChatCompletedForm(Form):
     messages: list[dict[str, Any]] = Field(default_factory=list)
     chat_id: str | None = None
     session_id: str | None = None
+
+
+class ChatCompletedResponse(BaseModel):
+    """`/api/chat/completed`: the body sent, as the outlet filters left it (any fields kept;
+    the ones named here are those a client sends, present when it sent them)."""
+
+    model_config = ConfigDict(extra="allow")
+
+    model: str | None = None
+    messages: list[dict[str, Any]] | None = None
+    chat_id: str | None = None
+    session_id: str | None = None
+    id: str | None = None
 
 
 class EmbeddingsForm(Form):

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import copy
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Annotated, Any, Literal
+from types import UnionType
+from typing import TYPE_CHECKING, Annotated, Any, Literal, Union, get_args, get_origin
 
 from pydantic import AfterValidator, BaseModel, Field, StringConstraints, create_model
 
@@ -170,6 +171,25 @@ def form_for(
         for wire, _key, kind, _ in rows
     }
     return create_model(name, __base__=base, **fields)
+
+
+def answer_for(name: str, rows: list[Row], base: type[BaseModel] = BaseModel) -> type[BaseModel]:
+    """The documented answer of a settings route: every wire field present, of its row's
+    type without the form's limits (an import may have stored a longer text)."""
+    fields: dict[str, Any] = {wire: (plain(kind), ...) for wire, _key, kind, _ in rows}
+    return create_model(name, __base__=base, **fields)
+
+
+def plain(kind: Any) -> Any:
+    """`kind` with the `Annotated` limits and validators taken off, at every depth."""
+    if get_origin(kind) is Annotated:
+        return plain(get_args(kind)[0])
+    args = get_args(kind)
+    if isinstance(kind, UnionType) or get_origin(kind) is Union:
+        return Union[tuple(plain(arg) for arg in args)]  # noqa: UP007 - built at run time
+    if get_origin(kind) in (list, dict) and args:
+        return get_origin(kind)[tuple(plain(arg) for arg in args)]
+    return kind
 
 
 def read(rows: list[Row], values: Mapping[str, Any]) -> dict[str, Any]:

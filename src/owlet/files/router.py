@@ -20,6 +20,15 @@ from owlet.core.validation import Form as Body
 from owlet.deps import AdminUser, ConfigDep, ContainerDep, SessionDep, VerifiedUser
 from owlet.errors import NotFound
 from owlet.files.processing import TERMINAL
+from owlet.files.schemas import (
+    FileContentResponse,
+    FileListResponse,
+    FileMessage,
+    FileModel,
+    FileStatusResponse,
+    FileUploadResponse,
+    FileWithPath,
+)
 from owlet.files.service import PAGE_SIZE, FileService, parse_metadata, present
 from owlet.tables import File as FileRow
 from owlet.tables import User
@@ -29,6 +38,21 @@ STATUS_POLL_SECONDS = 1.0
 STATUS_STREAM_LIMIT = 2 * 3600  # seconds, as Open WebUI
 INLINE_TYPES = {"application/pdf", "text/plain", "image/png", "image/jpeg", "image/gif",
                 "image/webp"}  # fmt: skip
+_BINARY = {"schema": {"type": "string", "format": "binary"}}
+_TEXT = {"schema": {"type": "string"}}
+# The download routes answer the stored bytes under the file's own content type.
+BYTES: dict[int | str, dict[str, Any]] = {
+    200: {"description": "The file's bytes", "content": {"application/octet-stream": _BINARY}}
+}
+HTML: dict[int | str, dict[str, Any]] = {
+    200: {"description": "The file's bytes as HTML", "content": {"text/html": _TEXT}}
+}
+BYTES_OR_TEXT: dict[int | str, dict[str, Any]] = {
+    200: {
+        "description": "The file's bytes, or the text of a file that has none",
+        "content": {"application/octet-stream": _BINARY, "text/plain": _TEXT},
+    }
+}
 
 
 async def get_service(
@@ -48,7 +72,7 @@ class RenameForm(Body):
     filename: Annotated[CleanText, Field(min_length=1, max_length=255)]
 
 
-@router.post("/")
+@router.post("/", responses={200: {"model": FileUploadResponse}})  # `status` only if processed
 async def upload_file(
     user: VerifiedUser,
     service: Service,
@@ -62,7 +86,7 @@ async def upload_file(
     )
 
 
-@router.get("/")
+@router.get("/", response_model=FileListResponse)
 async def list_files(
     user: VerifiedUser,
     service: Service,
@@ -74,7 +98,7 @@ async def list_files(
     return await service.list_files(user, page_window(page, skip, limit, PAGE_SIZE), content)
 
 
-@router.get("/search")
+@router.get("/search", response_model=list[FileModel])
 async def search_files(
     user: VerifiedUser,
     service: Service,
@@ -91,17 +115,21 @@ async def count_files(user: VerifiedUser, service: Service) -> int:
     return await service.count(user)
 
 
-@router.delete("/all")
+@router.delete("/all", response_model=FileMessage)
 async def delete_all_files(_admin: AdminUser, service: Service) -> Any:
     return await service.delete_all()
 
 
-@router.get("/{file_id}")
+@router.get("/{file_id}", response_model=FileWithPath)
 async def get_file(file_id: Identifier, user: VerifiedUser, service: Service) -> Any:
     return present(await service.readable(user, file_id), path=True)
 
 
-@router.get("/{file_id}/process/status")
+@router.get(
+    "/{file_id}/process/status",
+    response_model=FileStatusResponse,
+    responses={200: {"content": {SSE_MEDIA_TYPE: {}}}},  # with `stream=true`: events
+)
 async def process_status(
     file_id: Identifier,
     user: VerifiedUser,
@@ -144,20 +172,20 @@ async def _status_events(container: Container, file_id: str) -> AsyncIterator[by
         await asyncio.sleep(STATUS_POLL_SECONDS)
 
 
-@router.get("/{file_id}/data/content")
+@router.get("/{file_id}/data/content", response_model=FileContentResponse)
 async def file_text(file_id: Identifier, user: VerifiedUser, service: Service) -> Any:
     row = await service.readable(user, file_id)
     return {"content": row.data.get("content", "")}
 
 
-@router.post("/{file_id}/data/content/update")
+@router.post("/{file_id}/data/content/update", response_model=FileContentResponse)
 async def update_file_text(
     file_id: Identifier, form: ContentForm, user: VerifiedUser, service: Service
 ) -> Any:
     return await service.update_content(user, file_id, form.content)
 
 
-@router.get("/{file_id}/content")
+@router.get("/{file_id}/content", response_class=FileResponse, responses=BYTES)
 async def file_content(
     file_id: Identifier, user: VerifiedUser, service: Service, attachment: bool = False
 ) -> Response:
@@ -165,7 +193,7 @@ async def file_content(
     return _download(service, row, force_attachment=attachment)
 
 
-@router.get("/{file_id}/content/html")
+@router.get("/{file_id}/content/html", response_class=FileResponse, responses=HTML)
 async def file_content_html(file_id: Identifier, user: VerifiedUser, service: Service) -> Response:
     """The raw bytes as HTML, only for files an admin uploaded (sandboxed by CSP)."""
     row = await service.readable(user, file_id)
@@ -180,7 +208,7 @@ async def file_content_html(file_id: Identifier, user: VerifiedUser, service: Se
     return FileResponse(path, media_type="text/html", headers=headers)
 
 
-@router.get("/{file_id}/content/{file_name}")
+@router.get("/{file_id}/content/{file_name}", response_class=FileResponse, responses=BYTES_OR_TEXT)
 async def file_content_named(
     file_id: Identifier, file_name: str, user: VerifiedUser, service: Service
 ) -> Response:
@@ -207,13 +235,13 @@ def _download(service: FileService, row: FileRow, force_attachment: bool) -> Res
     return FileResponse(path, media_type=media_type, headers=headers)
 
 
-@router.post("/{file_id}/rename")
+@router.post("/{file_id}/rename", response_model=FileWithPath)
 async def rename_file(
     file_id: Identifier, form: RenameForm, user: VerifiedUser, service: Service
 ) -> Any:
     return await service.rename(user, file_id, form.filename)
 
 
-@router.delete("/{file_id}")
+@router.delete("/{file_id}", response_model=FileMessage)
 async def delete_file(file_id: Identifier, user: VerifiedUser, service: Service) -> Any:
     return await service.delete(user, file_id)

@@ -17,7 +17,10 @@ from owlet.folders.schemas import (
     FolderListItem,
     FolderModel,
     FolderParentForm,
+    FolderReadResponse,
     FolderUpdateForm,
+    SharedFolder,
+    SharedFolderChat,
 )
 from owlet.folders.service import FolderService
 
@@ -45,7 +48,7 @@ async def create_folder(form: FolderForm, user: VerifiedUser, service: Service) 
     return await service.create(user, form)
 
 
-@router.get("/shared")
+@router.get("/shared", response_model=list[SharedFolder])
 async def shared_folders(user: VerifiedUser, service: Service) -> Any:
     return await service.shared(user)
 
@@ -83,12 +86,12 @@ async def update_folder_access(
     return await service.update_access(user, folder_id, form.access_grants)
 
 
-@router.get("/{folder_id}/shared/chats")
+@router.get("/{folder_id}/shared/chats", response_model=list[SharedFolderChat])
 async def shared_folder_chats(folder_id: Identifier, user: VerifiedUser, service: Service) -> Any:
     return await service.shared_chats(user, folder_id)
 
 
-@router.post("/{folder_id}/read")
+@router.post("/{folder_id}/read", response_model=FolderReadResponse)
 async def mark_folder_read(folder_id: Identifier, user: VerifiedUser, service: Service) -> Any:
     return await service.mark_read(user, folder_id)
 

@@ -6,7 +6,7 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
-from owlet.access.schemas import GrantForm
+from owlet.access.schemas import GrantForm, GrantModel
 from owlet.core.validation import CleanText, Form, Identifier, JsonObject
 
 FolderName = Annotated[
@@ -75,3 +75,36 @@ class FolderListItem(BaseModel):
     unread_count: int = 0
     created_at: int
     updated_at: int
+
+
+class SharedFolder(BaseModel):
+    """Another user's folder the caller holds a grant on (`GET /shared`)."""
+
+    id: str
+    name: str
+    parent_id: str | None
+    user_id: str
+    owner_name: str
+    permission: str  # read or write
+    access_grants: list[GrantModel]
+    is_expanded: bool
+    meta: dict[str, Any] | None
+    created_at: int
+    updated_at: int
+
+
+class SharedFolderChat(BaseModel):
+    id: str
+    title: str
+    updated_at: int
+    created_at: int
+    last_read_at: int | None
+    active: bool
+    readonly: bool  # the caller may not change the folder
+
+
+class FolderReadResponse(BaseModel):
+    folder_id: str
+    folder_ids: list[str]  # the folder and everything under it
+    updated_count: int
+    folder_unread_counts: dict[str, int]

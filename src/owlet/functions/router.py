@@ -19,12 +19,21 @@ from owlet.core.validation import Form, JsonObject
 from owlet.deps import AdminUser, ContainerDep, SessionDep, VerifiedUser
 from owlet.errors import BadRequest, NotFound
 from owlet.functions.loader import Loaded, LoadError, load, make_valves, valid_id, valves_schema
+from owlet.functions.schemas import (
+    FunctionExportItem,
+    FunctionModel,
+    FunctionWithContent,
+    FunctionWithUser,
+    LoadedSource,
+)
 from owlet.tables import Function, User
 
 router = APIRouter(prefix="/api/v1/functions", tags=["functions"])
 ID_TAKEN = "Uh-oh! This id is already registered. Please choose another id string."
 MAX_SOURCE = 1_000_000  # characters of plugin source
 BAD_ID = "Only alphanumeric characters and underscores are allowed in the id"
+# A valves class's JSON schema; null when the function defines none (or is inactive).
+ValvesSpec = dict[str, Any] | None
 
 
 class FunctionMeta(Form):
@@ -86,7 +95,7 @@ async def _get(session: Any, function_id: str) -> Function:
     return row
 
 
-@router.get("/")
+@router.get("/", response_model=list[FunctionModel])
 async def list_functions(_user: VerifiedUser, session: SessionDep, container: ContainerDep) -> Any:
     if not container.settings.enable_plugins:
         return []
@@ -94,7 +103,7 @@ async def list_functions(_user: VerifiedUser, session: SessionDep, container: Co
     return [response(r) for r in rows]
 
 
-@router.get("/list")
+@router.get("/list", response_model=list[FunctionWithUser])
 async def list_with_users(_admin: AdminUser, session: SessionDep) -> Any:
     stmt = (
         select(Function, User.name, User.email, User.role)
@@ -125,7 +134,7 @@ def raw_url(url: str) -> str:
     return url
 
 
-@router.post("/load/url")
+@router.post("/load/url", response_model=LoadedSource)
 async def load_from_url(form: UrlForm, _admin: AdminUser, container: ContainerDep) -> Any:
     """A plugin's source from a URL, to review before `create` (nothing is stored or run)."""
     url = raw_url(form.url.strip())
@@ -134,7 +143,7 @@ async def load_from_url(form: UrlForm, _admin: AdminUser, container: ContainerDe
     return {"name": name or "function", "content": content}
 
 
-@router.get("/export")
+@router.get("/export", responses={200: {"model": list[FunctionExportItem]}})
 async def export_functions(
     _admin: AdminUser, session: SessionDep, include_valves: bool = False
 ) -> Any:
@@ -145,7 +154,7 @@ async def export_functions(
     ]
 
 
-@router.post("/create")
+@router.post("/create", response_model=FunctionModel)
 async def create_function(
     form: FunctionForm, admin: AdminUser, session: SessionDep, container: ContainerDep
 ) -> Any:
@@ -166,7 +175,7 @@ async def create_function(
     return response(row)
 
 
-@router.post("/sync")
+@router.post("/sync", response_model=list[FunctionModel])
 async def sync_functions(
     form: SyncForm, admin: AdminUser, session: SessionDep, container: ContainerDep
 ) -> Any:
@@ -186,12 +195,12 @@ async def sync_functions(
     return [response(r) for r in rows]
 
 
-@router.get("/id/{function_id}")
+@router.get("/id/{function_id}", response_model=FunctionWithContent)
 async def get_function(function_id: str, _admin: AdminUser, session: SessionDep) -> Any:
     return response(await _get(session, function_id), content=True)
 
 
-@router.post("/id/{function_id}/update")
+@router.post("/id/{function_id}/update", response_model=FunctionWithContent)
 async def update_function(
     function_id: str, form: FunctionForm, _admin: AdminUser, session: SessionDep,
     container: ContainerDep,
@@ -204,14 +213,14 @@ async def update_function(
     return response(row, content=True)
 
 
-@router.post("/id/{function_id}/toggle")
+@router.post("/id/{function_id}/toggle", response_model=FunctionWithContent)
 async def toggle_function(
     function_id: str, _admin: AdminUser, session: SessionDep, container: ContainerDep
 ) -> Any:
     return await _flip(session, container, function_id, "is_active")
 
 
-@router.post("/id/{function_id}/toggle/global")
+@router.post("/id/{function_id}/toggle/global", response_model=FunctionWithContent)
 async def toggle_global(
     function_id: str, _admin: AdminUser, session: SessionDep, container: ContainerDep
 ) -> Any:
@@ -252,19 +261,19 @@ async def _instance(container: Any, row: Function) -> Any:
         raise BadRequest(f"[ERROR: {exc}]") from exc
 
 
-@router.get("/id/{function_id}/valves")
+@router.get("/id/{function_id}/valves", response_model=dict[str, Any])
 async def get_valves(function_id: str, _admin: AdminUser, session: SessionDep) -> Any:
     return (await _get(session, function_id)).valves or {}
 
 
-@router.get("/id/{function_id}/valves/spec")
+@router.get("/id/{function_id}/valves/spec", response_model=ValvesSpec)
 async def valves_spec(
     function_id: str, _admin: AdminUser, session: SessionDep, container: ContainerDep
 ) -> Any:
     return valves_schema(await _instance(container, await _get(session, function_id)))
 
 
-@router.post("/id/{function_id}/valves/update")
+@router.post("/id/{function_id}/valves/update", response_model=dict[str, Any])
 async def update_valves(
     function_id: str, form: JsonObject, _admin: AdminUser, session: SessionDep,
     container: ContainerDep,
@@ -284,13 +293,13 @@ def _user_valves(user: User, function_id: str) -> dict[str, Any]:
     return value if isinstance(value, dict) else {}
 
 
-@router.get("/id/{function_id}/valves/user")
+@router.get("/id/{function_id}/valves/user", response_model=dict[str, Any])
 async def get_user_valves(function_id: str, user: VerifiedUser, session: SessionDep) -> Any:
     await _get(session, function_id)
     return _user_valves(user, function_id)
 
 
-@router.get("/id/{function_id}/valves/user/spec")
+@router.get("/id/{function_id}/valves/user/spec", response_model=ValvesSpec)
 async def user_valves_spec(
     function_id: str, _user: VerifiedUser, session: SessionDep, container: ContainerDep
 ) -> Any:
@@ -300,7 +309,7 @@ async def user_valves_spec(
     return valves_schema(await _instance(container, row), "UserValves")
 
 
-@router.post("/id/{function_id}/valves/user/update")
+@router.post("/id/{function_id}/valves/user/update", response_model=dict[str, Any])
 async def update_user_valves(
     function_id: str, form: JsonObject, user: VerifiedUser, session: SessionDep,
     container: ContainerDep,

@@ -10,7 +10,16 @@ from pydantic import Field
 from owlet.access.schemas import GrantForm
 from owlet.core.validation import CleanText, Form, Identifier
 from owlet.deps import ConfigDep, ContainerDep, SessionDep, VerifiedUser
+from owlet.files.schemas import FileModel
 from owlet.files.service import present as present_file
+from owlet.knowledge.schemas import (
+    KnowledgeCreated,
+    KnowledgeDetail,
+    KnowledgeFileSearchResponse,
+    KnowledgeFilesResponse,
+    KnowledgeListResponse,
+    KnowledgeWithFiles,
+)
 from owlet.knowledge.service import PAGE_SIZE, KnowledgeService
 
 router = APIRouter(prefix="/api/v1/knowledge", tags=["knowledge"])
@@ -41,12 +50,12 @@ class FileIdForm(Form):
     directory_id: Identifier | None = None
 
 
-@router.get("/")
+@router.get("/", response_model=KnowledgeListResponse)
 async def list_knowledge(user: VerifiedUser, service: Service, page: Page = 1) -> Any:
     return await service.list_readable(user, None, (page - 1) * PAGE_SIZE, PAGE_SIZE)
 
 
-@router.get("/search")
+@router.get("/search", response_model=KnowledgeListResponse)
 async def search_knowledge(
     user: VerifiedUser,
     service: Service,
@@ -56,7 +65,7 @@ async def search_knowledge(
     return await service.list_readable(user, query, (page - 1) * PAGE_SIZE, PAGE_SIZE)
 
 
-@router.get("/search/files")
+@router.get("/search/files", response_model=KnowledgeFileSearchResponse)
 async def search_knowledge_files(
     user: VerifiedUser,
     service: Service,
@@ -75,31 +84,31 @@ async def search_knowledge_files(
     }
 
 
-@router.post("/create")
+@router.post("/create", response_model=KnowledgeCreated)
 async def create_knowledge(form: KnowledgeForm, user: VerifiedUser, service: Service) -> Any:
     return await service.create(user, form.name, form.description, form.access_grants or [])
 
 
-@router.get("/{knowledge_id}")
+@router.get("/{knowledge_id}", response_model=KnowledgeDetail)
 async def get_knowledge(knowledge_id: Identifier, user: VerifiedUser, service: Service) -> Any:
     return await service.present(user, await service.readable(user, knowledge_id), files="null")
 
 
-@router.post("/{knowledge_id}/update")
+@router.post("/{knowledge_id}/update", response_model=KnowledgeWithFiles)
 async def update_knowledge(
     knowledge_id: Identifier, form: KnowledgeForm, user: VerifiedUser, service: Service
 ) -> Any:
     return await service.update(user, knowledge_id, form.name, form.description, form.access_grants)
 
 
-@router.post("/{knowledge_id}/access/update")
+@router.post("/{knowledge_id}/access/update", response_model=KnowledgeWithFiles)
 async def update_knowledge_access(
     knowledge_id: Identifier, form: AccessForm, user: VerifiedUser, service: Service
 ) -> Any:
     return await service.update_access(user, knowledge_id, form.access_grants)
 
 
-@router.get("/{knowledge_id}/files")
+@router.get("/{knowledge_id}/files", response_model=KnowledgeFilesResponse)
 async def knowledge_files(
     knowledge_id: Identifier,
     user: VerifiedUser,
@@ -129,21 +138,21 @@ async def knowledge_files(
     }
 
 
-@router.get("/{knowledge_id}/files/pending")
+@router.get("/{knowledge_id}/files/pending", response_model=list[FileModel])
 async def pending_files(knowledge_id: Identifier, user: VerifiedUser, service: Service) -> Any:
     """Files of the knowledge base still being processed, which the page polls for."""
     kb = await service.readable(user, knowledge_id)
     return [present_file(f, content=False) for f in await service.pending_files(kb.id)]
 
 
-@router.post("/{knowledge_id}/file/add")
+@router.post("/{knowledge_id}/file/add", response_model=KnowledgeWithFiles)
 async def add_file(
     knowledge_id: Identifier, form: FileIdForm, user: VerifiedUser, service: Service
 ) -> Any:
     return await service.add_files(user, knowledge_id, [form.file_id])
 
 
-@router.post("/{knowledge_id}/files/batch/add")
+@router.post("/{knowledge_id}/files/batch/add", response_model=KnowledgeWithFiles)
 async def add_files(
     knowledge_id: Identifier,
     user: VerifiedUser,
@@ -153,14 +162,14 @@ async def add_files(
     return await service.add_files(user, knowledge_id, [f.file_id for f in forms])
 
 
-@router.post("/{knowledge_id}/file/update")
+@router.post("/{knowledge_id}/file/update", response_model=KnowledgeWithFiles)
 async def update_file(
     knowledge_id: Identifier, form: FileIdForm, user: VerifiedUser, service: Service
 ) -> Any:
     return await service.refresh_file(user, knowledge_id, form.file_id)
 
 
-@router.post("/{knowledge_id}/file/remove")
+@router.post("/{knowledge_id}/file/remove", response_model=KnowledgeWithFiles)
 async def remove_file(
     knowledge_id: Identifier,
     form: FileIdForm,
@@ -171,7 +180,7 @@ async def remove_file(
     return await service.remove_file(user, knowledge_id, form.file_id, delete_file)
 
 
-@router.post("/{knowledge_id}/reset")
+@router.post("/{knowledge_id}/reset", response_model=KnowledgeCreated)
 async def reset_knowledge(knowledge_id: Identifier, user: VerifiedUser, service: Service) -> Any:
     return await service.reset(user, knowledge_id)
 

@@ -17,6 +17,16 @@ from owlet.files.processing import COMPLETED
 from owlet.retrieval import rag, web
 from owlet.retrieval.embedders import EmbeddingError
 from owlet.retrieval.index import file_collection, nested
+from owlet.retrieval.schemas import (
+    EmbeddingConfigResponse,
+    ProcessFileResponse,
+    ProcessTextResponse,
+    ProcessWebResponse,
+    QueryCollectionResponse,
+    QueryDocResponse,
+    RetrievalConfigResponse,
+    WebTextResponse,
+)
 from owlet.tables import File
 
 router = APIRouter(prefix="/api/v1/retrieval", tags=["retrieval"])
@@ -54,7 +64,7 @@ class ProcessFileForm(Form):
     collection_name: Collection | None = None
 
 
-@router.post("/query/doc")
+@router.post("/query/doc", response_model=QueryDocResponse)
 async def query_doc(
     form: QueryDocForm, user: VerifiedUser, session: SessionDep, container: ContainerDep,
     config: ConfigDep,
@@ -66,7 +76,7 @@ async def query_doc(
     return nested(await _search(container, config, names, form.query, k, form.hybrid))
 
 
-@router.post("/query/collection")
+@router.post("/query/collection", response_model=QueryCollectionResponse)
 async def query_collection(
     form: QueryCollectionForm, user: VerifiedUser, session: SessionDep,
     container: ContainerDep, config: ConfigDep,
@@ -90,7 +100,7 @@ async def _search(
         raise BadRequest(str(exc)) from exc
 
 
-@router.post("/process/text")
+@router.post("/process/text", response_model=ProcessTextResponse)
 async def process_text(
     form: ProcessTextForm, user: VerifiedUser, session: SessionDep, container: ContainerDep,
     config: ConfigDep,
@@ -107,7 +117,7 @@ async def process_text(
     return {"status": True, "collection_name": name, "content": form.content}
 
 
-@router.post("/process/file")
+@router.post("/process/file", response_model=ProcessFileResponse)
 async def process_file(
     form: ProcessFileForm, user: VerifiedUser, session: SessionDep, container: ContainerDep,
     config: ConfigDep,
@@ -141,7 +151,7 @@ async def process_file(
             "filename": filename, "content": text}  # fmt: skip
 
 
-@router.post("/process/web")
+@router.post("/process/web", responses={200: {"model": ProcessWebResponse | WebTextResponse}})
 async def process_web(
     form: ProcessUrlForm, user: VerifiedUser, session: SessionDep, container: ContainerDep,
     config: ConfigDep, process: bool = True, overwrite: bool = True,
@@ -254,12 +264,12 @@ def _retrieval(config: Any) -> dict[str, Any]:
     }
 
 
-@router.get("/config")
+@router.get("/config", responses={200: {"model": RetrievalConfigResponse}})
 async def retrieval_config(_admin: AdminUser, config: ConfigDep) -> Any:
     return _retrieval(config)
 
 
-@router.post("/config/update")
+@router.post("/config/update", responses={200: {"model": RetrievalConfigResponse}})
 async def update_retrieval_config(
     form: RetrievalSettingsForm,
     _admin: AdminUser,
@@ -294,12 +304,12 @@ def _embedding(config: Any) -> dict[str, Any]:
     }
 
 
-@router.get("/embedding")
+@router.get("/embedding", responses={200: {"model": EmbeddingConfigResponse}})
 async def embedding_config(_admin: AdminUser, config: ConfigDep) -> Any:
     return _embedding(config)
 
 
-@router.post("/embedding/update")
+@router.post("/embedding/update", responses={200: {"model": EmbeddingConfigResponse}})
 async def update_embedding_config(
     form: EmbeddingConfigForm,
     _admin: AdminUser,

@@ -16,6 +16,7 @@ router = APIRouter(prefix="/oauth", tags=["oauth"])
 
 STATE_COOKIE = "owlet_oauth_state"
 CALLBACK = "/oauth/{provider}/login/callback"
+TO_AUTH_PAGE = {"description": "To /auth: signed in (the `token` cookie), or with `?error=`"}
 
 
 async def get_service(
@@ -40,7 +41,12 @@ def _to_auth_page(base: str, error: str | None = None) -> RedirectResponse:
     return response
 
 
-@router.get("/{provider}/login")
+@router.get(
+    "/{provider}/login",
+    response_class=RedirectResponse,
+    status_code=302,
+    responses={302: {"description": "To the provider's sign-in page"}, 307: TO_AUTH_PAGE},
+)
 async def login(provider: str, request: Request, service: Service) -> RedirectResponse:
     client = service.client(provider)  # 404 before anything else for an unknown provider
     base = _base(request, service)
@@ -63,7 +69,12 @@ async def login(provider: str, request: Request, service: Service) -> RedirectRe
     return response
 
 
-@router.get("/{provider}/login/callback")
+@router.get(
+    "/{provider}/login/callback",
+    response_class=RedirectResponse,
+    status_code=307,
+    responses={307: TO_AUTH_PAGE},
+)
 @router.get("/{provider}/callback", include_in_schema=False)  # the legacy path
 async def callback(
     provider: str, request: Request, service: Service, session: SessionDep
