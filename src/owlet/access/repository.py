@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from typing import Any
 
 from sqlalchemy import ColumnElement, Select, and_, delete, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -82,6 +83,15 @@ async def delete_for(session: AsyncSession, resource_type: str, resource_id: str
     await session.execute(
         delete(AccessGrant).where(
             AccessGrant.resource_type == resource_type, AccessGrant.resource_id == resource_id
+        )
+    )
+
+
+async def delete_for_any(session: AsyncSession, resource_type: str, ids: Select[Any]) -> None:
+    """The grants on every resource whose id the one-column select `ids` yields."""
+    await session.execute(
+        delete(AccessGrant).where(
+            AccessGrant.resource_type == resource_type, AccessGrant.resource_id.in_(ids)
         )
     )
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, select
+from sqlalchemy import ColumnElement, and_, delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from owlet.access import repository as grants_repository
@@ -256,20 +256,22 @@ class ChatService:
     async def delete_all(self, user: User) -> bool:
         await self.require_permission(user, "chat.delete")
         await repo.lock_all_of(self.session, user.id)
-        ids = (await self.session.scalars(select(Chat.id).where(Chat.user_id == user.id))).all()
-        for chat_id in ids:
-            chat = await repo.get(self.session, chat_id)
-            if chat is not None:
-                await self._forget(chat, drop_tags=False)
+        mine = select(Chat.id).where(Chat.user_id == user.id)
+        await grants_repository.delete_for_any(self.session, SHARED_CHAT, mine)
+        # Two statements whatever the count (messages, tags and share links go with their
+        # chat by ON DELETE CASCADE): one per chat held the write lock for minutes.
+        await self.session.execute(
+            delete(Chat).where(Chat.user_id == user.id).execution_options(synchronize_session=False)
+        )
         await repo.drop_unused_tags(self.session, user.id)
         return True
 
-    async def _forget(self, chat: Chat, drop_tags: bool = True) -> None:
+    async def _forget(self, chat: Chat) -> None:
         tag_ids = await repo.tag_ids(self.session, chat.id)
         await grants_repository.delete_for(self.session, SHARED_CHAT, chat.id)
         await self.session.delete(chat)
         await self.session.flush()
-        if drop_tags and tag_ids:
+        if tag_ids:
             await repo.drop_unused_tags(self.session, chat.user_id, tag_ids)
 
     # ------------------------------------------------------------ flags
