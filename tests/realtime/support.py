@@ -72,16 +72,20 @@ async def until_done(events: list[dict[str, Any]], seconds: float = 20) -> None:
     """Wait for the done event and the `chat:active` false that closes every generation
     (it is sent after the done event, so it may arrive a moment later)."""
     for _ in range(int(seconds / 0.02)):
-        done = any(payload_of(e).get("done") for e in events if kind_of(e) == "chat:completion")
-        if done and _closed(events):
+        if _closed_after_done(events):
             return
         await asyncio.sleep(0.02)
     raise AssertionError(f"no done event followed by chat:active false: {events}")
 
 
-def _closed(events: list[dict[str, Any]]) -> bool:
-    return any(kind_of(e) == "chat:active" and payload_of(e).get("active") is False
-               for e in events)  # fmt: skip
+def _closed_after_done(events: list[dict[str, Any]]) -> bool:
+    """A done event, and after it (not from an earlier generation) the closing false."""
+    done = [i for i, e in enumerate(events)
+            if kind_of(e) == "chat:completion" and payload_of(e).get("done")]  # fmt: skip
+    return bool(done) and any(
+        kind_of(e) == "chat:active" and payload_of(e).get("active") is False
+        for e in events[done[-1] + 1 :]
+    )
 
 
 def kind_of(event: dict[str, Any]) -> str:

@@ -290,13 +290,14 @@ async def lock_all_of(session: AsyncSession, user_id: str) -> None:
     rows the other deleted (StaleDataError on SQLite, a deadlock on PostgreSQL).
 
     PostgreSQL locks the rows in id order; SQLite has one write lock for the database, which
-    its driver takes at the first write, so a no-op update takes it here.
+    its driver takes at the first write statement, so an update of no row takes it here.
     """
     mine = Chat.user_id == user_id
     if session.get_bind().dialect.name == "postgresql":
         await session.execute(select(Chat.id).where(mine).order_by(Chat.id).with_for_update())
     else:
-        await session.execute(update(Chat).where(mine).values(user_id=Chat.user_id))
+        # An update matching no row still takes the lock, without rewriting the chats.
+        await session.execute(update(Chat).where(false()).values(user_id=Chat.user_id))
 
 
 async def set_flag(session: AsyncSession, where: ColumnElement[bool], **values: Any) -> int:

@@ -264,6 +264,8 @@ class ChatService:
             delete(Chat).where(Chat.user_id == user.id).execution_options(synchronize_session=False)
         )
         await repo.drop_unused_tags(self.session, user.id)
+        self.container.events.publish(self.session, "chat.deleted_all", actor=user,
+                                      data={"user_id": user.id})  # fmt: skip
         return True
 
     async def _forget(self, chat: Chat) -> None:

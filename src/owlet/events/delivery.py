@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session, SessionTransaction
 
 from owlet.config.store import ConfigStore
 from owlet.core.clock import new_id
-from owlet.core.egress import Egress
+from owlet.core.egress import Egress, redacted
 from owlet.errors import AppError
 from owlet.events.catalog import matches
 from owlet.events.payload import Details, body_for, envelope, user_ids
@@ -82,8 +82,12 @@ class EventPublisher:
 
     def publish(self, session: AsyncSession | None, name: str, **details: Unpack[Details]) -> None:
         """Event `name` (a name of `events/catalog.py`), sent when `session` commits (at once
-        when there is no session)."""
-        event = envelope(name, self.instance_id, **details)
+        when there is no session). Never raises: the write it reports on goes ahead."""
+        try:
+            event = envelope(name, self.instance_id, **details)
+        except Exception:
+            log.exception("event webhooks: %s could not be described; not sent", name)
+            return
         if session is None:
             self._enqueue(event)
             return
@@ -144,7 +148,7 @@ class EventPublisher:
             )  # fmt: skip
         except AppError as exc:  # refused by the guard, unreachable, too slow, too large
             log.warning("event webhook %s: %s not delivered: %s", hook.get("id"),
-                        event["event"], exc.detail)  # fmt: skip
+                        event["event"], redacted(str(exc.detail)))  # fmt: skip
             return
         if answer.status >= 400:
             log.warning("event webhook %s: %s answered %d", hook.get("id"), event["event"],

@@ -136,12 +136,19 @@ class _Text(HTMLParser):
             self.parts.append(data)
 
 
+CLOSE_AT_MOST = 4096  # characters of an unfinished tail `html_text` still parses
+
+
 def html_text(text: str) -> str:
     """The readable text of an HTML document: markup, scripts and styles gone, one line per
     block, runs of white space made one space (stdlib parser; docs/retrieval.md says why)."""
     parser = _Text()
     parser.feed(text)
-    parser.close()
+    # What the parser still holds is an unfinished tag; `close()` would re-scan it in time
+    # quadratic in its length (minutes for a page of "</</</..."), so only a short one is
+    # flushed (trailing text without markup) and a long one is dropped.
+    if len(parser.rawdata) <= CLOSE_AT_MOST:
+        parser.close()
     lines = (" ".join(line.split()) for line in "".join(parser.parts).splitlines())
     return "\n".join(line for line in lines if line)
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import base64
 import logging
 
-from owlet.core.egress import Egress
+from owlet.core.egress import Egress, origin, redacted
 from owlet.core.images import IMAGE_TYPES
 from owlet.errors import AppError
 
@@ -32,12 +32,13 @@ async def fetch_picture(egress: Egress, url: object) -> str | None:
     try:
         fetched = await egress.fetch(url, max_bytes=MAX_PICTURE_BYTES, seconds=FETCH_SECONDS)
     except AppError as exc:  # refused by the guard, too large, too slow, unreachable
-        log.warning("oauth: not using the picture %s: %s", url, exc.detail)
+        log.warning("oauth: not using the picture from %s: %s", origin(url),
+                    redacted(str(exc.detail)))  # fmt: skip
         return None
     kind = fetched.headers.get("content-type", "").split(";")[0].strip().lower()
     if not 200 <= fetched.status < 300 or kind not in IMAGE_TYPES or not fetched.body:
         # SVG is left out on purpose: it can carry script, and the image route serves it back.
-        log.warning("oauth: not using the picture %s: status %s, type %r", url, fetched.status,
-                    kind)  # fmt: skip
+        log.warning("oauth: not using the picture from %s: status %s, type %r", origin(url),
+                    fetched.status, kind)  # fmt: skip
         return None
     return f"data:{kind};base64,{base64.b64encode(fetched.body).decode()}"

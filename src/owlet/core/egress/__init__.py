@@ -7,6 +7,7 @@
 from owlet.core.egress.addresses import public
 from owlet.core.egress.guard import Egress, Fetched
 from owlet.core.egress.resolver import Resolver, SystemResolver
-from owlet.core.egress.target import Target, parse
+from owlet.core.egress.target import Target, origin, parse, redacted
 
-__all__ = ["Egress", "Fetched", "Resolver", "SystemResolver", "Target", "parse", "public"]
+__all__ = ["Egress", "Fetched", "Resolver", "SystemResolver", "Target", "origin", "parse",
+           "public", "redacted"]  # fmt: skip

@@ -65,3 +65,25 @@ def parse(url: str) -> Target:
         path=path,
         address=address,
     )
+
+
+def origin(url: str) -> str:
+    """`scheme://host[:port]` of `url`, for logs: a webhook's or a signed picture's path and
+    query may be its credential."""
+    try:
+        parts = urlsplit(url)
+        host = parts.hostname or "?"
+        host = f"[{host}]" if ":" in host else host
+        port = f":{parts.port}" if parts.port else ""
+    except ValueError:
+        return "<invalid URL>"
+    return f"{parts.scheme}://{host}{port}"
+
+
+_URL = re.compile(r"https?://[^\s'\"<>]+", re.IGNORECASE)
+
+
+def redacted(text: str) -> str:
+    """`text` (an error naming the URL that failed, or a hop it was sent to) with every URL
+    cut down to its origin."""
+    return _URL.sub(lambda found: origin(found.group(0)), text)
