@@ -126,3 +126,22 @@ def test_head_revision_constant_matches_alembic() -> None:
     from owlet.db.migrate import HEAD_REVISION, alembic_head_revision
 
     assert alembic_head_revision() == HEAD_REVISION
+
+
+def test_sign_in_providers_are_imported_only_when_used(tmp_path: Path) -> None:
+    """A server without LDAP or OAuth never loads ldap3 or authlib's OIDC / joserfc's JWT
+    (about 17 MiB and 0.2 s of start-up); `docs/architecture.md` says why."""
+    script = (
+        "import sys\n"
+        "from owlet.app import create_app\n"
+        "create_app()\n"
+        "heavy = ('ldap3', 'authlib.oidc', 'authlib.oauth2', 'joserfc.jwt', 'joserfc.jwk')\n"
+        "print(sorted({m for m in sys.modules if m.startswith(heavy)}))\n"
+    )
+    env = {**os.environ, "DATA_DIR": str(tmp_path)}
+    env.pop("DATABASE_URL", None)
+    out = subprocess.run(
+        [sys.executable, "-c", script], env=env, capture_output=True, text=True, timeout=60
+    )
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == "[]"

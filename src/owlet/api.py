@@ -37,38 +37,41 @@ from owlet.web.assets_router import router as web_assets
 from owlet.web.empty_lists import router as empty_lists
 from owlet.web.router import router as web
 
-router = APIRouter()
-# Routes are matched in order: the hot proxy paths go first.
-router.include_router(completions)
-router.include_router(ollama)
-router.include_router(web)
-router.include_router(auths)
-router.include_router(ldap)
-router.include_router(oauth)
-router.include_router(oauth_config)
-router.include_router(users)
-router.include_router(groups)
-router.include_router(models)
-router.include_router(model_records)
-router.include_router(connections)
-router.include_router(anthropic)
-router.include_router(chat_activity)  # before `chats`: its static paths must not be ids
-router.include_router(chats)
-router.include_router(folders)
-router.include_router(files)
-router.include_router(knowledge)
-router.include_router(retrieval)
-router.include_router(functions)
-router.include_router(empty_lists)
-router.include_router(web_assets)
-router.include_router(configs)
-router.include_router(evaluations)
-router.include_router(events)
-router.include_router(audio)
-router.include_router(images)
-router.include_router(pipelines)
-router.include_router(tasks)
-router.include_router(usage_router)
-router.include_router(task_completions)
-# Last: its catch-all `/openai/{path}` must not shadow `/openai/config`.
-router.include_router(openai)
+# Routes are matched in order, router by router. create_app includes each one into the app
+# itself: FastAPI builds an included router's routes again for every level of nesting.
+ROUTERS: tuple[APIRouter, ...] = (
+    # the hot proxy paths first
+    completions,
+    ollama,
+    web,
+    auths,
+    ldap,
+    oauth,
+    oauth_config,
+    users,
+    groups,
+    models,
+    model_records,
+    connections,
+    anthropic,
+    chat_activity,  # before `chats`: its static paths must not be ids
+    chats,
+    folders,
+    files,
+    knowledge,
+    retrieval,
+    functions,
+    empty_lists,
+    web_assets,
+    configs,
+    evaluations,
+    events,
+    audio,
+    images,
+    pipelines,
+    tasks,
+    usage_router,
+    task_completions,
+    # last: its catch-all `/openai/{path}` must not shadow `/openai/config`.
+    openai,
+)

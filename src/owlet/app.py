@@ -10,10 +10,11 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 from starlette.middleware.cors import CORSMiddleware
+from starlette.routing import NoMatchFound
 from starlette.types import Receive, Scope, Send
 
 from owlet import __version__
-from owlet.api import router
+from owlet.api import ROUTERS
 from owlet.auth.modes import check_single_user_mode
 from owlet.auth.service import ensure_initial_admin
 from owlet.chats import recovery
@@ -47,6 +48,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         realtime_handlers.install(container.realtime, container)
         await container.realtime.start()
         await container.files.recover()
+        _build_routes(app)
         # Answers a stopped server left open: closed in the background (chats/recovery.py).
         sweep = asyncio.create_task(
             recovery.sweep(container.sessionmaker, settings.aiohttp_client_timeout),
@@ -80,7 +82,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         redoc_url=None,
     )
     install_error_handlers(app)
-    app.include_router(router)
+    for router in ROUTERS:
+        app.include_router(router)
     app.mount("/ws", SocketMount(app), name="socket.io")
     mount_frontend(app, settings)
     app.add_middleware(
@@ -104,6 +107,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(RequestContextMiddleware)
     app.add_middleware(SecurityHeadersMiddleware)  # outermost: even the last-resort 500
     return app
+
+
+def _build_routes(app: FastAPI) -> None:
+    """Build every included route now, before the first request: FastAPI builds them on the
+    first lookup that walks past them. A name lookup that finds nothing walks them all."""
+    try:
+        app.url_path_for("owlet:build-every-route")
+    except NoMatchFound:
+        pass
 
 
 def mount_frontend(app: FastAPI, settings: Settings) -> None:
