@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import text
-from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
 from owlet.retrieval.store import Hit, Item, check_name
 
@@ -60,22 +60,26 @@ class PgVectorStore:
             raise ValueError("one vector per item is needed")
         if not items:
             return
-        rows = [
-            {"c": collection, "i": item.id, "t": item.text, "m": json.dumps(item.metadata),
-             "e": _literal(vector)}
-            for item, vector in zip(items, vectors, strict=True)
-        ]  # fmt: skip
         engine = await self.engine()
         async with engine.begin() as conn:
-            await conn.execute(
-                text(
-                    f"INSERT INTO {TABLE} (collection, id, text, metadata, embedding)"
-                    " VALUES (:c, :i, :t, CAST(:m AS jsonb), CAST(:e AS vector))"
-                    " ON CONFLICT (collection, id) DO UPDATE SET text = EXCLUDED.text,"
-                    " metadata = EXCLUDED.metadata, embedding = EXCLUDED.embedding"
-                ),
-                rows,
-            )
+            await _insert(conn, collection, items, vectors)
+
+    async def replace(
+        self,
+        collection: str,
+        metadata_key: str,
+        value: Any,
+        items: Sequence[Item],
+        vectors: Sequence[Sequence[float]],
+    ) -> None:
+        check_name(collection)
+        if len(items) != len(vectors):
+            raise ValueError("one vector per item is needed")
+        engine = await self.engine()
+        async with engine.begin() as conn:  # one transaction: readers see before or after
+            await _delete(conn, collection, metadata_key, value)
+            if items:
+                await _insert(conn, collection, items, vectors)
 
     async def search(
         self, collections: Sequence[str], vector: Sequence[float], k: int
@@ -123,14 +127,7 @@ class PgVectorStore:
     async def delete(self, collection: str, metadata_key: str, value: Any) -> int:
         engine = await self.engine()
         async with engine.begin() as conn:
-            result = await conn.execute(
-                text(
-                    f"DELETE FROM {TABLE} WHERE collection = :c"
-                    " AND metadata -> :k = CAST(:v AS jsonb)"
-                ),
-                {"c": check_name(collection), "k": metadata_key, "v": json.dumps(value)},
-            )
-            return int(getattr(result, "rowcount", 0) or 0)
+            return await _delete(conn, check_name(collection), metadata_key, value)
 
     async def drop(self, collection: str) -> None:
         engine = await self.engine()
@@ -147,6 +144,36 @@ class PgVectorStore:
                 {"c": check_name(collection)},
             )
             return found is not None
+
+
+async def _insert(
+    conn: AsyncConnection,
+    collection: str,
+    items: Sequence[Item],
+    vectors: Sequence[Sequence[float]],
+) -> None:
+    rows = [
+        {"c": collection, "i": item.id, "t": item.text, "m": json.dumps(item.metadata),
+         "e": _literal(vector)}
+        for item, vector in zip(items, vectors, strict=True)
+    ]  # fmt: skip
+    await conn.execute(
+        text(
+            f"INSERT INTO {TABLE} (collection, id, text, metadata, embedding)"
+            " VALUES (:c, :i, :t, CAST(:m AS jsonb), CAST(:e AS vector))"
+            " ON CONFLICT (collection, id) DO UPDATE SET text = EXCLUDED.text,"
+            " metadata = EXCLUDED.metadata, embedding = EXCLUDED.embedding"
+        ),
+        rows,
+    )
+
+
+async def _delete(conn: AsyncConnection, collection: str, key: str, value: Any) -> int:
+    result = await conn.execute(
+        text(f"DELETE FROM {TABLE} WHERE collection = :c AND metadata -> :k = CAST(:v AS jsonb)"),
+        {"c": collection, "k": key, "v": json.dumps(value)},
+    )
+    return int(getattr(result, "rowcount", 0) or 0)
 
 
 def _meta(value: Any) -> dict[str, Any]:

@@ -2,9 +2,12 @@
 
 The embedded store keeps each collection as a numpy matrix in memory and on disk under
 `DATA_DIR/vector_db/<collection>/`, one segment file pair (`.npy` vectors, `.json` ids, texts
-and metadata) per write, so adding never rewrites what is there; deleting rewrites the
-collection once. Search is exact: one matrix product over the normalised vectors (cosine),
-which measured ~6 ms for 100k × 384 on this machine. Blocking numpy work runs in a thread.
+and metadata) per write, so adding never rewrites what is there; deleting (and replacing)
+rewrites the collection once, into one segment whose JSON names the segments it replaces:
+the rewrite counts the moment that JSON is in place, and segments a crash left behind are
+ignored by every later load and removed by the next rewrite. Search is exact: one matrix
+product over the normalised vectors (cosine), which measured ~6 ms for 100k × 384 on this
+machine. Blocking numpy work runs in a thread.
 
 Limits (docs/retrieval.md): the data of a collection must fit in memory; with several worker
 processes each keeps its own copy and reloads a collection when its directory changed, so a
@@ -60,6 +63,18 @@ class VectorStore(Protocol):
 
     async def delete(self, collection: str, metadata_key: str, value: Any) -> int: ...
 
+    async def replace(
+        self,
+        collection: str,
+        metadata_key: str,
+        value: Any,
+        items: Sequence[Item],
+        vectors: Sequence[Sequence[float]],
+    ) -> None:
+        """In one step: the items whose metadata `metadata_key` is `value` deleted, `items`
+        added. A reader sees the old set or the new one, never neither."""
+        ...
+
     async def drop(self, collection: str) -> None: ...
 
     async def exists(self, collection: str) -> bool: ...
@@ -78,6 +93,25 @@ class _Collection:
     metadatas: list[dict[str, Any]] = field(default_factory=list)
     matrix: Any = None  # numpy array (n, d), rows L2-normalised
     stamp: tuple[int, ...] = ()
+
+
+def _live_segments(path: Path) -> list[tuple[Path, list[dict[str, Any]]]]:
+    """The segments of a collection directory that count, with their rows: complete ones
+    (JSON and vectors both there) that no other segment names as replaced."""
+    segments: list[tuple[Path, list[dict[str, Any]]]] = []
+    replaced: set[str] = set()
+    for meta_file in sorted(path.glob("*.json")) if path.is_dir() else []:
+        if not meta_file.with_suffix(".npy").exists():
+            continue  # a segment being written by another process
+        try:
+            content = json.loads(meta_file.read_text())
+        except FileNotFoundError:
+            continue  # replaced and removed by another process meanwhile
+        if isinstance(content, dict):  # a rewrite: {"rows": [...], "replaces": [names]}
+            replaced.update(content.get("replaces", []))
+            content = content["rows"]
+        segments.append((meta_file, content))
+    return [(f, rows) for f, rows in segments if f.stem not in replaced]
 
 
 class EmbeddedStore:
@@ -106,11 +140,8 @@ class EmbeddedStore:
             return cached
         loaded = _Collection(stamp=stamp)
         matrices = []
-        for meta_file in sorted(path.glob("*.json")) if path.is_dir() else []:
+        for meta_file, rows in _live_segments(path):
             vectors_file = meta_file.with_suffix(".npy")
-            if not vectors_file.exists():
-                continue  # a segment being written by another process
-            rows = json.loads(meta_file.read_text())
             loaded.ids += [r["id"] for r in rows]
             loaded.texts += [r["text"] for r in rows]
             loaded.metadatas += [r["metadata"] for r in rows]
@@ -126,7 +157,10 @@ class EmbeddedStore:
         self._cache[collection] = loaded
         return loaded
 
-    def _write_segment(self, path: Path, items: Sequence[Item], vectors: Any) -> None:
+    def _write_segment(
+        self, path: Path, items: Sequence[Item], vectors: Any, replaces: Sequence[str] = ()
+    ) -> Path:
+        """Writes a segment; returns its JSON file."""
         import numpy as np
 
         path.mkdir(parents=True, exist_ok=True)
@@ -136,26 +170,32 @@ class EmbeddedStore:
         with vectors_tmp.open("wb") as out:
             np.save(out, vectors)
         vectors_tmp.replace(path / f"{name}.npy")
-        rows_tmp.write_text(json.dumps(rows))
+        rows_tmp.write_text(json.dumps({"rows": rows, "replaces": list(replaces)}))
         rows_tmp.replace(path / f"{name}.json")  # the segment counts once its JSON is in place
+        return path / f"{name}.json"
 
-    def _add(
-        self, collection: str, items: Sequence[Item], vectors: Sequence[Sequence[float]]
-    ) -> None:
+    def _normalised(self, items: Sequence[Item], vectors: Sequence[Sequence[float]]) -> Any:
         import numpy as np
 
         matrix = np.asarray(vectors, dtype=np.float32)
         if matrix.ndim != 2 or len(matrix) != len(items):
             raise ValueError("one vector per item is needed")
         norms = np.linalg.norm(matrix, axis=1, keepdims=True)
-        matrix = matrix / np.clip(norms, 1e-12, None)
+        return matrix / np.clip(norms, 1e-12, None)
+
+    def _check_dims(self, collection: str, data: _Collection, matrix: Any) -> None:
+        if data.matrix is not None and data.matrix.shape[1] != matrix.shape[1]:
+            raise ValueError(
+                f"collection {collection} holds {data.matrix.shape[1]}-dimensional vectors; "
+                f"these have {matrix.shape[1]} (was the embedding model changed?)"
+            )
+
+    def _add(
+        self, collection: str, items: Sequence[Item], vectors: Sequence[Sequence[float]]
+    ) -> None:
+        matrix = self._normalised(items, vectors)
         with self._lock:
-            existing = self._load(collection).matrix
-            if existing is not None and existing.shape[1] != matrix.shape[1]:
-                raise ValueError(
-                    f"collection {collection} holds {existing.shape[1]}-dimensional vectors; "
-                    f"these have {matrix.shape[1]} (was the embedding model changed?)"
-                )
+            self._check_dims(collection, self._load(collection), matrix)
             self._write_segment(self._dir(collection), items, matrix)
             self._cache.pop(collection, None)
 
@@ -195,21 +235,53 @@ class EmbeddedStore:
         ]
 
     def _delete(self, collection: str, key: str, value: Any) -> int:
+        return self._rewrite(collection, key, value, [], None)
+
+    def _replace(
+        self,
+        collection: str,
+        key: str,
+        value: Any,
+        items: Sequence[Item],
+        vectors: Sequence[Sequence[float]],
+    ) -> None:
+        if len(items) != len(vectors):
+            raise ValueError("one vector per item is needed")
+        matrix = self._normalised(items, vectors) if items else None
+        self._rewrite(collection, key, value, items, matrix)
+
+    def _rewrite(
+        self, collection: str, key: str, value: Any, new: Sequence[Item], matrix: Any
+    ) -> int:
+        """The items whose metadata `key` is `value` dropped and `new` (rows of `matrix`)
+        added, written as one segment that replaces every segment there now."""
         import numpy as np
 
         with self._lock:
             data = self._load(collection)
+            if new:
+                self._check_dims(collection, data, matrix)
             keep = [i for i, m in enumerate(data.metadatas) if m.get(key) != value]
             removed = len(data.ids) - len(keep)
-            if not removed:
+            if not removed and not new:
                 return 0
             path = self._dir(collection)
-            old = list(path.glob("*.json")) + list(path.glob("*.npy"))
-            if keep:
-                items = [Item(data.ids[i], data.texts[i], data.metadatas[i]) for i in keep]
-                self._write_segment(path, items, data.matrix[np.array(keep)])
+            old = sorted(path.glob("*.json")) if path.is_dir() else []
+            items = [Item(data.ids[i], data.texts[i], data.metadatas[i]) for i in keep]
+            parts = [data.matrix[np.array(keep)]] if keep else []
+            if new:
+                items += new
+                parts.append(matrix)
+            # Nothing left: an empty segment still replaces the old ones, so a crash while
+            # they are removed brings none of them back; it goes once they are gone.
+            vectors = np.vstack(parts) if items else data.matrix[:0]
+            written = self._write_segment(path, items, vectors, [f.stem for f in old])
             for file in old:
+                file.with_suffix(".npy").unlink(missing_ok=True)
                 file.unlink(missing_ok=True)
+            if not items:
+                written.unlink()
+                written.with_suffix(".npy").unlink()
             self._cache.pop(collection, None)
             return removed
 
@@ -236,6 +308,18 @@ class EmbeddedStore:
 
     async def delete(self, collection: str, metadata_key: str, value: Any) -> int:
         return await anyio.to_thread.run_sync(self._delete, collection, metadata_key, value)
+
+    async def replace(
+        self,
+        collection: str,
+        metadata_key: str,
+        value: Any,
+        items: Sequence[Item],
+        vectors: Sequence[Sequence[float]],
+    ) -> None:
+        await anyio.to_thread.run_sync(
+            self._replace, collection, metadata_key, value, items, vectors
+        )
 
     async def drop(self, collection: str) -> None:
         await anyio.to_thread.run_sync(self._drop, collection)

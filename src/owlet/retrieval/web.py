@@ -68,6 +68,7 @@ async def index_page(
     metadata: dict[str, Any] = {"name": url, "source": url, "file_id": None}
     # Embedded first: a failed embedding leaves the collection as it was.
     items, vectors = await retrieval.embed_chunks(config, collection, text, metadata)
-    if overwrite:
-        await retrieval.store.delete(collection, "source", url)
-    await retrieval.store.add(collection, items, vectors)
+    if overwrite:  # one step: a search meanwhile finds the old page or the new one
+        await retrieval.store.replace(collection, "source", url, items, vectors)
+    else:
+        await retrieval.store.add(collection, items, vectors)
