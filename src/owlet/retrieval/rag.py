@@ -20,6 +20,7 @@ from owlet.errors import Forbidden, Messages, NotFound
 from owlet.knowledge.service import KnowledgeService
 from owlet.retrieval.index import file_collection
 from owlet.retrieval.store import Hit
+from owlet.retrieval.web import web_collection
 from owlet.tables import File, Knowledge, KnowledgeFile, User
 
 _SAFE = re.compile(r"^[A-Za-z0-9_-]{1,128}$")
@@ -83,16 +84,27 @@ async def check_collection(
 
 async def resolve_items(
     session: AsyncSession, container: Container, user: User, files: Any
-) -> list[tuple[dict[str, Any], str]]:
-    """(item, collection) for each `file` / `collection` item; 404 for one the caller can't
-    read. Other item types are left for later features."""
-    resolved: list[tuple[dict[str, Any], str]] = []
+) -> list[tuple[dict[str, Any], str | None]]:
+    """(item, collection to search) for each `file` / `collection` / `text` item; 404 for
+    one the caller can't read. A `text` item whose text comes with it (a web page the client
+    attached, `context: "full"`) has no collection: its text is the source. Other item types
+    are left for later features."""
+    resolved: list[tuple[dict[str, Any], str | None]] = []
     seen: set[str] = set()
     for item in files if isinstance(files, list) else []:
-        if not isinstance(item, dict) or not isinstance(item.get("id"), str):
+        if not isinstance(item, dict):
             continue
-        kind, item_id = item.get("type"), item["id"]
-        if kind == "file":
+        kind, item_id = item.get("type"), item.get("id")
+        collection: str | None
+        if kind == "text":
+            collection = await _text_collection(session, container, user, item)
+            if collection is None:
+                if _inline_text(item) is not None:
+                    resolved.append((item, None))
+                continue
+        elif not isinstance(item_id, str):
+            continue
+        elif kind == "file":
             row = await file_readable(session, container, user, item_id)
             if row is None:
                 raise NotFound(Messages.NOT_FOUND)
@@ -108,6 +120,38 @@ async def resolve_items(
     return resolved
 
 
+def _inline_text(item: dict[str, Any]) -> str | None:
+    """The text a `text` item carries (`file.data.content`, else `content`), if any."""
+    file = item.get("file")
+    data = file.get("data") if isinstance(file, dict) else None
+    content = data.get("content") if isinstance(data, dict) else None
+    if not isinstance(content, str):
+        content = item.get("content")
+    return content if isinstance(content, str) and content.strip() else None
+
+
+async def _text_collection(
+    session: AsyncSession, container: Container, user: User, item: dict[str, Any]
+) -> str | None:
+    """The collection a `text` item is searched in: none when it asks for its whole text
+    (`context: "full"`) and carries it, or names no collection. A page's own collection
+    (`process/web` without a name: sha256 of the URL) is readable by whoever names that URL,
+    since its chunks are that public page; any other name follows `check_collection`."""
+    name = item.get("collection_name")
+    if not isinstance(name, str) or not name:
+        return None
+    if item.get("context") == "full" and _inline_text(item) is not None:
+        return None
+    url = item.get("url")
+    if isinstance(url, str) and name == web_collection(url.strip()):
+        return name
+    try:
+        await check_collection(session, container, user, name)
+    except Forbidden:
+        raise NotFound(Messages.NOT_FOUND) from None
+    return name
+
+
 def last_user_text(messages: Any) -> str:
     for message in reversed(messages if isinstance(messages, list) else []):
         if isinstance(message, dict) and message.get("role") == "user":
@@ -120,24 +164,47 @@ def last_user_text(messages: Any) -> str:
 
 
 async def retrieve(
-    container: Container, config: ConfigStore, items: list[tuple[dict[str, Any], str]], query: str
+    container: Container,
+    config: ConfigStore,
+    items: list[tuple[dict[str, Any], str | None]],
+    query: str,
 ) -> list[dict[str, Any]]:
-    """One source per item with its top chunks (`rag.top_k`)."""
+    """One source per item: its top chunks (`rag.top_k`), or the whole text it carries."""
     sources = []
     k = int(config.get("rag.top_k"))
     for item, collection in items:
+        if collection is None:
+            sources.append(_whole_text_source(item))
+            continue
         hits: list[Hit] = await container.retrieval.search(config, [collection], query, k)
         if not hits:
             continue
         sources.append(
             {
-                "source": {k: v for k, v in item.items() if k != "data"},
+                "source": _cited(item),
                 "document": [h.text for h in hits],
                 "metadata": [h.metadata for h in hits],
                 "distances": [h.score for h in hits],
             }
         )
     return sources
+
+
+def _cited(item: dict[str, Any]) -> dict[str, Any]:
+    """The item as a source names it: without the text it carried (`data`, `file.data`)."""
+    cited = {k: v for k, v in item.items() if k != "data"}
+    file = cited.get("file")
+    if isinstance(file, dict) and "data" in file:
+        cited["file"] = {k: v for k, v in file.items() if k != "data"}
+    return cited
+
+
+def _whole_text_source(item: dict[str, Any]) -> dict[str, Any]:
+    file = item.get("file")
+    meta = file.get("meta") if isinstance(file, dict) else None
+    if not isinstance(meta, dict):
+        meta = {"name": item.get("name"), "source": item.get("url") or item.get("name")}
+    return {"source": _cited(item), "document": [_inline_text(item)], "metadata": [meta]}
 
 
 def render_context(sources: list[dict[str, Any]]) -> str:
