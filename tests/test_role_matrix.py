@@ -237,6 +237,7 @@ ACCESS: dict[tuple[str, str], str] = {
             "/process/text",
             "/process/file",
             "/process/web",
+            "/process/url",
         )
     },
     ("GET", "/api/v1/retrieval/config"): "admin",

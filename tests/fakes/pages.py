@@ -18,6 +18,7 @@ class Page:
     body: bytes = b""
     content_type: str = "text/html; charset=utf-8"
     location: str | None = None
+    headers: dict[str, str] | None = None  # more response headers (Content-Disposition, ...)
 
 
 class PageServer:
@@ -39,6 +40,8 @@ class PageServer:
                     self.send_header("Location", page.location)
                 if page.content_type:
                     self.send_header("Content-Type", page.content_type)
+                for name, value in (page.headers or {}).items():
+                    self.send_header(name, value)
                 self.send_header("Content-Length", str(len(page.body)))
                 self.end_headers()
                 self.wfile.write(page.body)

@@ -32,8 +32,8 @@ CALLS = {
         "GET /api/v1/evaluations/feedbacks/all/export", "GET /api/v1/evaluations/feedbacks/models",
         "GET /api/v1/evaluations/leaderboard/X/history",
     ],
-    "web pages and search for RAG beyond process/web": [
-        "POST /api/v1/retrieval/process/url", "POST /api/v1/retrieval/process/web/search",
+    "web search and YouTube for RAG": [
+        "POST /api/v1/retrieval/process/web/search",
         "POST /api/v1/retrieval/process/youtube",
     ],
     "retrieval admin settings": [

@@ -14,13 +14,14 @@ from owlet.core.validation import CleanText, Form, Identifier
 from owlet.deps import AdminUser, ConfigDep, ContainerDep, SessionDep, VerifiedUser, end_transaction
 from owlet.errors import BadRequest, NotFound
 from owlet.files.processing import COMPLETED
-from owlet.retrieval import rag, web
+from owlet.retrieval import attachments, rag, web
 from owlet.retrieval.embedders import EmbeddingError
 from owlet.retrieval.index import file_collection, nested
 from owlet.retrieval.schemas import (
     EmbeddingConfigResponse,
     ProcessFileResponse,
     ProcessTextResponse,
+    ProcessUrlResponse,
     ProcessWebResponse,
     QueryCollectionResponse,
     QueryDocResponse,
@@ -172,6 +173,21 @@ async def process_web(
         raise BadRequest(str(exc)) from exc
     return {"status": True, "collection_name": name, "filename": url,
             "file": {"data": {"content": text}, "meta": {"name": url, "source": url}}}  # fmt: skip
+
+
+@router.post("/process/url", responses={200: {"model": ProcessUrlResponse}})
+async def process_url(
+    form: ProcessUrlForm, user: VerifiedUser, session: SessionDep, container: ContainerDep,
+    config: ConfigDep, process: bool = True,
+) -> Any:  # fmt: skip
+    """What the web client attaches a web page with: the page's text (embedded into its own
+    collection), or the file or image found at the URL, stored as an upload."""
+    try:
+        return await attachments.process_url(
+            session, container, config, user, form.url.strip(), form.collection_name, process
+        )
+    except (EmbeddingError, ValueError) as exc:
+        raise BadRequest(str(exc)) from exc
 
 
 # ---------------------------------------------------------------- configuration (admin)

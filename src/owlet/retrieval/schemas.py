@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel
 
 from owlet.config import documents, features
+from owlet.files.schemas import FileWithPath
 
 
 class QueryDocResponse(BaseModel):
@@ -48,6 +49,18 @@ class ProcessWebResponse(BaseModel):
     collection_name: str
     filename: str
     file: WebPageFile
+
+
+class ProcessUrlResponse(BaseModel):
+    """What `process/url` found at the URL (`type`): a page's text, or the file it stored."""
+
+    status: bool
+    type: Literal["web", "file", "image"]
+    name: str
+    url: str
+    collection_name: str | None
+    content: str | None
+    file: FileWithPath | None
 
 
 class WebTextResponse(BaseModel):

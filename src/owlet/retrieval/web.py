@@ -15,7 +15,7 @@ from typing import Any
 import anyio
 
 from owlet.config.store import ConfigStore
-from owlet.core.egress import Egress
+from owlet.core.egress import Egress, Fetched
 from owlet.errors import BadRequest
 from owlet.files.extract import html_text
 from owlet.retrieval.index import Retrieval
@@ -35,12 +35,34 @@ def web_collection(url: str) -> str:
 
 async def page_text(egress: Egress, url: str) -> str:
     """The readable text of the page at `url`; a 400 saying why when there is none."""
-    fetched = await egress.fetch(url, max_bytes=MAX_PAGE_BYTES, seconds=FETCH_SECONDS)
+    return await readable_text(await fetch(egress, url, MAX_PAGE_BYTES))
+
+
+async def fetch(egress: Egress, url: str, max_bytes: int) -> Fetched:
+    """`url` through the egress guard; a 400 when it answers an error status."""
+    fetched = await egress.fetch(url, max_bytes=max_bytes, seconds=FETCH_SECONDS)
     if fetched.status >= 400:
         raise BadRequest(f"Fetching {fetched.url} failed with status {fetched.status}")
-    kind = fetched.headers.get("content-type", "").split(";")[0].strip().lower()
+    return fetched
+
+
+def media_type(fetched: Fetched) -> str:
+    return fetched.headers.get("content-type", "").split(";")[0].strip().lower()
+
+
+def looks_like_html(fetched: Fetched) -> bool:
+    """HTML by its content type, or untyped (or `octet-stream`) and starting with `<`."""
+    kind = media_type(fetched)
+    if kind in HTML_TYPES:
+        return True
+    return kind in ("", "application/octet-stream") and fetched.body.lstrip()[:1] == b"<"
+
+
+async def readable_text(fetched: Fetched) -> str:
+    """HTML as text, plain text, JSON and XML as sent; a 400 for anything else or nothing."""
+    kind = media_type(fetched)
     body = fetched.text()
-    if kind in HTML_TYPES or (not kind and body.lstrip()[:1] == "<"):
+    if looks_like_html(fetched):
         try:  # a worker thread: a large page takes the parser a while
             text = await anyio.to_thread.run_sync(html_text, body)
         except Exception as exc:  # html.parser asserts on some malformed markup
