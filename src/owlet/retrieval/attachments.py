@@ -26,7 +26,6 @@ from starlette.datastructures import Headers
 from owlet.config.store import ConfigStore
 from owlet.container import Container
 from owlet.core.egress import Fetched
-from owlet.deps import end_transaction
 from owlet.errors import BadRequest
 from owlet.files.processing import FAILED
 from owlet.files.service import FileService
@@ -68,7 +67,7 @@ async def process_url(
 ) -> dict[str, Any]:
     if collection_name:  # a page's target; files and images go to their own
         await rag.check_collection(session, container, user, collection_name, write=True)
-    await end_transaction(session)  # no connection held while the URL loads
+    await session.commit()  # no connection held while the URL loads
     cap = min(container.settings.max_upload_size, 64 * 1024 * 1024)
     fetched = await web.fetch(container.egress, url, cap)
     attachment = fetched.headers.get("content-disposition", "").lower().startswith("attachment")
