@@ -134,3 +134,23 @@ async def test_private_addresses_are_refused_by_default(
         assert refused.status_code == 400, refused.text
         assert site.hits == []  # refused before anything was fetched
         assert await files_of(client, ada["token"]) == []
+
+
+async def test_web_upload_permission_is_enforced(make_client: MakeClient, site: PageServer) -> None:
+    """`chat.web_upload` off: a user's process/url and process/web are 403, before any fetch
+    (Open WebUI only hides the button); an admin still may."""
+    async with make_client(enable_local_url_fetch=True) as client:
+        ada = await signup(client, "Ada")
+        uma = await add_user(client, ada["token"], "Uma")
+        admin = bearer(ada["token"])
+        defaults = (await client.get("/api/v1/users/default/permissions", headers=admin)).json()
+        defaults["chat"]["web_upload"] = False
+        saved = await client.post("/api/v1/users/default/permissions", headers=admin, json=defaults)
+        assert saved.status_code == 200, saved.text
+        url = f"{site.url}/owls.html"
+        assert (await process(client, uma["token"], url)).status_code == 403
+        by_web = await client.post("/api/v1/retrieval/process/web", headers=bearer(uma["token"]),
+                                   json={"url": url})  # fmt: skip
+        assert by_web.status_code == 403
+        assert site.hits == []
+        assert (await process(client, ada["token"], url)).status_code == 200

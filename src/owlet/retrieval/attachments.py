@@ -26,12 +26,13 @@ from starlette.datastructures import Headers
 from owlet.config.store import ConfigStore
 from owlet.container import Container
 from owlet.core.egress import Fetched
-from owlet.errors import BadRequest
+from owlet.errors import BadRequest, Forbidden, Messages
 from owlet.files.processing import FAILED
 from owlet.files.service import FileService
 from owlet.retrieval import rag, web
 from owlet.retrieval.index import file_collection
 from owlet.tables import User
+from owlet.users import permissions as user_permissions
 
 _MAGIC = {b"\x89PNG\r\n\x1a\n": "image/png", b"\xff\xd8\xff": "image/jpeg",
           b"GIF87a": "image/gif", b"GIF89a": "image/gif"}  # fmt: skip
@@ -56,6 +57,16 @@ def filename_of(fetched: Fetched, kind: str) -> str:
     return name[:255]
 
 
+async def require_web_upload(session: AsyncSession, config: ConfigStore, user: User) -> None:
+    """`chat.web_upload`: 403 for a non-admin without it. Open WebUI's client checks it and
+    its server does not; here the server does, for `process/url` and `process/web`."""
+    if user.role == "admin":
+        return
+    permissions = await user_permissions.effective(session, config, user.id)
+    if not user_permissions.has(permissions, "chat.web_upload"):
+        raise Forbidden(Messages.ACCESS_PROHIBITED)
+
+
 async def process_url(
     session: AsyncSession,
     container: Container,
@@ -65,6 +76,7 @@ async def process_url(
     collection_name: str | None,
     process: bool,
 ) -> dict[str, Any]:
+    await require_web_upload(session, config, user)
     if collection_name:  # a page's target; files and images go to their own
         await rag.check_collection(session, container, user, collection_name, write=True)
     await session.commit()  # no connection held while the URL loads

@@ -159,6 +159,7 @@ async def process_web(
 ) -> Any:  # fmt: skip
     """A web page's text, fetched through the egress guard; with `process`, also embedded
     into `collection_name` (default: the URL's own collection)."""
+    await attachments.require_web_upload(session, config, user)
     url = form.url.strip()
     name = form.collection_name or web.web_collection(url)
     if form.collection_name:
