@@ -298,6 +298,7 @@ ACCESS: dict[tuple[str, str], str] = {
             ("GET", "/feedbacks/all/export"),
             ("DELETE", "/feedbacks/all"),
             ("GET", "/leaderboard"),
+            ("GET", "/leaderboard/{model_id:path}/history"),
         )
     },
     # feedback: another user's answers 404 (tests/evaluations), so "verified"

@@ -3,6 +3,7 @@ stored ratings, with won/lost counts and each model's most frequent tags."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
 from tests.conftest import MakeClient
@@ -53,3 +54,31 @@ async def test_wins_raise_a_models_rating_and_tags_are_counted(make_client: Make
         entries = {e["model_id"]: e for e in maths.json()["entries"]}
         assert set(entries) == {"alpha", "beta"}
         assert (entries["alpha"]["won"], entries["beta"]["lost"]) == (1, 1)
+
+
+async def test_a_models_history_counts_wins_and_losses_per_day(make_client: MakeClient) -> None:
+    async with make_client() as client:
+        admin = await signup(client, "Ada")
+        headers = bearer(admin["token"])
+        for body in (
+            match("openai/gpt-4o", 1, ["beta"], []),
+            match("openai/gpt-4o", -1, [], []),
+            match("beta", 1, ["openai/gpt-4o"], []),
+            match("beta", 0, ["openai/gpt-4o"], []),  # a draw: neither won nor lost
+        ):
+            assert (await client.post(f"{BASE}/feedback", headers=headers, json=body)).is_success
+        today = datetime.now(UTC).date().isoformat()
+        path = f"{BASE}/leaderboard/openai%2Fgpt-4o/history"
+        month = (await client.get(path, headers=headers)).json()
+        assert month["model_id"] == "openai/gpt-4o" and len(month["history"]) == 30
+        assert month["history"][-1] == {"date": today, "won": 1, "lost": 2}
+        assert all(d["won"] == d["lost"] == 0 for d in month["history"][:-1])
+        assert len((await client.get(f"{path}?days=365", headers=headers)).json()["history"]) == 365
+        ever = await client.get(f"{path}?days=0", headers=headers)
+        assert ever.json()["history"] == [{"date": today, "won": 1, "lost": 2}]
+        beta = await client.get(f"{BASE}/leaderboard/beta/history?days=0", headers=headers)
+        assert beta.json()["history"] == [{"date": today, "won": 1, "lost": 1}]
+        unrated = await client.get(f"{BASE}/leaderboard/none/history?days=0", headers=headers)
+        assert unrated.json() == {"model_id": "none", "history": []}
+        assert (await client.get(f"{path}?days=-1", headers=headers)).status_code == 422
+        assert (await client.get(path)).status_code == 401

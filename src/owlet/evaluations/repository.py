@@ -111,3 +111,14 @@ async def rating_data(session: AsyncSession) -> Sequence[dict[str, Any] | None]:
         .order_by(Feedback.created_at, Feedback.id)
     )
     return (await session.scalars(stmt)).all()
+
+
+async def rating_rows(
+    session: AsyncSession, since: int | None
+) -> Sequence[tuple[int, dict[str, Any] | None]]:
+    """(created_at, data) of every rating made at or after `since` (None: ever)."""
+    stmt = select(Feedback.created_at, Feedback.data).where(Feedback.type == "rating")
+    if since is not None:
+        stmt = stmt.where(Feedback.created_at >= since)
+    rows = await session.execute(stmt.order_by(Feedback.created_at, Feedback.id))
+    return [(int(created_at), data) for created_at, data in rows.all()]

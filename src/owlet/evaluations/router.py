@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Depends, Path, Query
 
 from owlet.core.validation import Identifier
 from owlet.deps import AdminUser, ConfigDep, SessionDep, VerifiedUser
@@ -18,6 +18,7 @@ from owlet.evaluations.schemas import (
     FeedbackModel,
     FeedbackResponse,
     LeaderboardResponse,
+    ModelHistoryResponse,
 )
 from owlet.evaluations.service import FeedbackService
 
@@ -61,6 +62,17 @@ async def update_evaluation_config(
 @router.get("/leaderboard", response_model=LeaderboardResponse)
 async def leaderboard(_admin: AdminUser, service: Service, query: Text = None) -> Any:
     return await service.leaderboard(query)
+
+
+@router.get("/leaderboard/{model_id:path}/history", response_model=ModelHistoryResponse)
+async def model_history(
+    model_id: Annotated[str, Path(min_length=1, max_length=256)],
+    _admin: AdminUser,
+    service: Service,
+    days: Annotated[int, Query(ge=0, le=36_500)] = 30,
+) -> Any:
+    """Wins and losses per day for the leaderboard's model view (30 days, a year, or all)."""
+    return await service.history(model_id, days)
 
 
 # ------------------------------------------------------------ admin: everyone's feedback

@@ -132,3 +132,14 @@ class LeaderboardEntry(BaseModel):
 
 class LeaderboardResponse(BaseModel):
     entries: list[LeaderboardEntry]
+
+
+class HistoryDay(BaseModel):
+    date: str  # YYYY-MM-DD (UTC)
+    won: int
+    lost: int
+
+
+class ModelHistoryResponse(BaseModel):
+    model_id: str
+    history: list[HistoryDay]

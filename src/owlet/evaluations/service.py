@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, time, timedelta
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -10,7 +11,7 @@ from owlet.core.clock import new_id, now
 from owlet.core.paging import page_window
 from owlet.errors import Messages, NotFound
 from owlet.evaluations import repository
-from owlet.evaluations.leaderboard import leaderboard
+from owlet.evaluations.leaderboard import history, leaderboard
 from owlet.evaluations.schemas import FeedbackForm
 from owlet.tables import Feedback, User
 
@@ -129,3 +130,11 @@ class FeedbackService:
 
     async def leaderboard(self, query: str | None) -> dict[str, Any]:
         return {"entries": leaderboard(await repository.rating_data(self.session), query)}
+
+    async def history(self, model_id: str, days: int) -> dict[str, Any]:
+        """The last `days` UTC days up to today (0: since the model's first rating)."""
+        today = datetime.now(UTC).date()
+        start = None if days == 0 else today - timedelta(days=days - 1)
+        since = None if start is None else int(datetime.combine(start, time(), UTC).timestamp())
+        rows = await repository.rating_rows(self.session, since)
+        return {"model_id": model_id, "history": history(rows, model_id, start, today)}
