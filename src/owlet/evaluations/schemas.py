@@ -65,7 +65,7 @@ class FeedbackSnapshot(Form):
 
 
 class FeedbackForm(Form):
-    model_config = ConfigDict(extra="forbid")
+    """Top-level fields beyond these are ignored (a newer client's are not refused)."""
 
     type: Annotated[CleanText, StringConstraints(min_length=1, max_length=64)]
     data: RatingData
