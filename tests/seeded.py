@@ -42,7 +42,7 @@ def _ok(response: httpx.Response) -> Any:
 
 def _objects_of(http: httpx.Client, name: str) -> dict[str, str]:
     """What any signed-in caller owns: a chat (with one message, shared and tagged), a
-    folder, a processed text file and a knowledge base holding it."""
+    folder, a processed text file, a knowledge base holding it and a rating of the chat."""
     message = {"id": "m1", "parentId": None, "childrenIds": [], "role": "user",
                "content": f"hello from {name}", "timestamp": int(time.time())}  # fmt: skip
     chat = _ok(http.post("/api/v1/chats/new", json={"chat": {
@@ -64,7 +64,12 @@ def _objects_of(http: httpx.Client, name: str) -> dict[str, str]:
     made = {"name": f"{name}'s notes", "description": "seeded"}
     knowledge = _ok(http.post("/api/v1/knowledge/create", json=made))
     _ok(http.post(f"/api/v1/knowledge/{knowledge['id']}/file/add", json={"file_id": file["id"]}))
+    rated = {"rating": 1, "model_id": "fake-gpt", "tags": ["seeded"]}
+    feedback = _ok(http.post("/api/v1/evaluations/feedback", json={
+        "type": "rating", "data": rated, "meta": {"chat_id": chat["id"], "message_id": "m1"},
+        "snapshot": {"chat": chat}}))  # fmt: skip
     return {
+        "path.feedback_id": feedback["id"],
         "path.chat_id": chat["id"], "path.message_id": "m1", "path.share_id": shared["share_id"],
         "path.folder_id": folder["id"], "path.file_id": file["id"],
         "path.file_name": file["filename"], "path.knowledge_id": knowledge["id"],

@@ -290,8 +290,30 @@ ACCESS: dict[tuple[str, str], str] = {
     ("POST", "/api/events/webhooks"): "admin",
     ("PUT", "/api/events/webhooks/{webhook_id}"): "admin",
     ("DELETE", "/api/events/webhooks/{webhook_id}"): "admin",
-    ("GET", "/api/v1/evaluations/feedbacks/list"): "admin",
-    ("GET", "/api/v1/evaluations/leaderboard"): "admin",
+    **{
+        (method, "/api/v1/evaluations" + path): "admin"
+        for method, path in (
+            ("GET", "/feedbacks/list"),
+            ("GET", "/feedbacks/models"),
+            ("GET", "/feedbacks/all/ids"),
+            ("GET", "/feedbacks/all/export"),
+            ("DELETE", "/feedbacks/all"),
+            ("GET", "/leaderboard"),
+            ("GET", "/leaderboard/{model_id:path}/history"),
+        )
+    },
+    # feedback: another user's answers 404 (tests/evaluations), so "verified"
+    **{
+        (method, "/api/v1/evaluations" + path): "verified"
+        for method, path in (
+            ("POST", "/feedback"),
+            ("GET", "/feedback/{feedback_id}"),
+            ("POST", "/feedback/{feedback_id}"),
+            ("DELETE", "/feedback/{feedback_id}"),
+            ("GET", "/feedbacks/user"),
+            ("DELETE", "/feedbacks"),
+        )
+    },
     ("GET", "/api/v1/models/all"): "admin",
     ("GET", "/api/v1/pipelines/list"): "admin",
     ("GET", "/api/v1/prompts/list"): "verified",
@@ -463,7 +485,14 @@ async def _chat_world(client: httpx.AsyncClient, token: str) -> dict[str, str]:
         ).json()["id"],
         "file_name": "note.txt",
         "function_id": "no_such_function",
+        "feedback_id": await _feedback_of(client, headers),
     }
+
+
+async def _feedback_of(client: httpx.AsyncClient, headers: dict[str, str]) -> str:
+    body = {"type": "rating", "data": {"rating": 1, "model_id": "m"}, "meta": {"chat_id": "c"}}
+    made = await client.post("/api/v1/evaluations/feedback", headers=headers, json=body)
+    return str(made.json()["id"])
 
 
 async def _file_of(client: httpx.AsyncClient, headers: dict[str, str]) -> str:
@@ -477,7 +506,10 @@ async def _file_of(client: httpx.AsyncClient, headers: dict[str, str]) -> str:
 async def _sacrificial(world: World, path: str) -> str:
     """Destructive admin routes act on a throw-away object, not the shared fixtures."""
     headers = bearer(world.token(world.admin["id"]))
-    if any(f"{{{name}}}" in path for name in ("chat_id", "folder_id", "file_id", "knowledge_id")):
+    if any(
+        f"{{{name}}}" in path
+        for name in ("chat_id", "folder_id", "file_id", "knowledge_id", "feedback_id")
+    ):
         own = await _chat_world(world.client, world.token(world.admin["id"]))
         for name, value in own.items():
             path = path.replace("{" + name + "}", value)

@@ -26,7 +26,7 @@ PG_LOCK_KEY = 0x0E1E7  # arbitrary constant shared by every owlet process
 LOCK_TIMEOUT_SECONDS = 120  # a start-up waiting longer for another one's migration gives up
 LOCK_NOT_AVAILABLE = "55P03"  # PostgreSQL's SQLSTATE for a lock_timeout expiring
 # The newest revision in migrations/versions; tests/db check it matches Alembic's head.
-HEAD_REVISION = "0008"
+HEAD_REVISION = "0009"
 
 
 class MigrationError(RuntimeError):

@@ -1,2 +1,1 @@
-"""Evaluations: the arena configuration; feedback lists and leaderboards are empty (no
-feedback storage yet)."""
+"""Evaluations: arena configuration, users' ratings of answers (feedback), leaderboard."""

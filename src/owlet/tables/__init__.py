@@ -6,6 +6,7 @@ from owlet.tables.auth import Auth
 from owlet.tables.base import Base
 from owlet.tables.chat import Chat, ChatMessage, ChatTag, Folder, SharedChat, Tag
 from owlet.tables.config import ConfigEntry
+from owlet.tables.feedback import Feedback
 from owlet.tables.file import File
 from owlet.tables.function import Function
 from owlet.tables.group import Group, GroupMember
@@ -24,6 +25,7 @@ __all__ = [
     "ChatMessage",
     "ChatTag",
     "ConfigEntry",
+    "Feedback",
     "File",
     "Folder",
     "Function",
