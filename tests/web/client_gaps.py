@@ -26,12 +26,6 @@ FEATURES = {
 
 # Single calls in areas owlet has, grouped by what is missing.
 CALLS = {
-    "rating answers (message feedback)": [
-        "POST /api/v1/evaluations/feedback", "GET /api/v1/evaluations/feedback/X",
-        "POST /api/v1/evaluations/feedback/X", "DELETE /api/v1/evaluations/feedback/X",
-        "GET /api/v1/evaluations/feedbacks/all/export", "GET /api/v1/evaluations/feedbacks/models",
-        "GET /api/v1/evaluations/leaderboard/X/history",
-    ],
     "web search and YouTube for RAG": [
         "POST /api/v1/retrieval/process/web/search",
         "POST /api/v1/retrieval/process/youtube",
