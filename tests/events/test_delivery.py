@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import logging
 from collections import Counter
-from collections.abc import Iterator
 from typing import Any
 
 import httpx
@@ -23,12 +22,6 @@ from tests.support import PASSWORD, add_user, bearer, signup
 ENVELOPE = {"schema", "id", "event", "resource", "operation", "created_at", "instance_id",
             "version", "source", "actor", "subject", "data", "message"}  # fmt: skip
 LOCAL = {"enable_local_url_fetch": True}
-
-
-@pytest.fixture
-def receiver() -> Iterator[Receiver]:
-    with Receiver() as up:
-        yield up
 
 
 def events_of(client: httpx.AsyncClient) -> EventPublisher:

@@ -64,8 +64,10 @@ async def replace_api_key(
     await session.flush()
 
 
-async def delete_api_key(session: AsyncSession, user_id: str) -> None:
-    await session.execute(delete(ApiKey).where(ApiKey.user_id == user_id))
+async def delete_api_key(session: AsyncSession, user_id: str) -> bool:
+    """Whether the user had a key."""
+    result = await session.execute(delete(ApiKey).where(ApiKey.user_id == user_id))
+    return bool(getattr(result, "rowcount", 0))
 
 
 async def revoke_token(session: AsyncSession, jti: str, expires_at: int | None) -> None:

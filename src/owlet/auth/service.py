@@ -182,11 +182,18 @@ class AuthService:
         return user
 
     async def signout(self, identity: Identity | None) -> None:
-        if identity is None or identity.claims is None:
+        if identity is None:
             return
-        await self.container.revocations.revoke(
-            self.session, identity.claims["jti"], identity.claims.get("exp")
-        )
+        if identity.claims is not None:  # an API key is not revoked by signing out
+            await self.container.revocations.revoke(
+                self.session, identity.claims["jti"], identity.claims.get("exp")
+            )
+        self.user_event(identity.user, "auth.logout")
+
+    def user_event(self, user: User, name: str, **data: Any) -> None:
+        """Event `name` about the caller's own account, for the webhooks once this commits."""
+        self.container.events.publish(self.session, name, actor=user, subject_id=user.id,
+                                      subject_type="user", data=data)  # fmt: skip
 
     async def create_admin(self, *, email: str, password: str, name: str) -> User:
         """`owlet create-admin`: an admin account, whatever the sign-up settings."""
@@ -243,6 +250,7 @@ class AuthService:
         self.validate_password(form.new_password)
         new_hash = await self.container.hasher.hash(form.new_password)
         await repository.set_password(self.session, user.id, new_hash)
+        self.user_event(user, "auth.password_changed")
         return True
 
     async def admin_details(self) -> dict[str, str | None]:
@@ -301,6 +309,7 @@ class AuthService:
         await repository.replace_api_key(
             self.session, user.id, api_keys.digest(key), self.container.cipher.encrypt(key)
         )
+        self.user_event(user, "auth.api_key.created")
         return key
 
     async def get_api_key(self, user: User) -> str:
@@ -314,7 +323,8 @@ class AuthService:
     async def delete_api_key(self, user: User) -> bool:
         self.container.credentials.forget_user(user.id)
         await self._check_api_keys_allowed(user)
-        await repository.delete_api_key(self.session, user.id)
+        if await repository.delete_api_key(self.session, user.id):
+            self.user_event(user, "auth.api_key.deleted")
         return True
 
 

@@ -158,10 +158,12 @@ class ChatService:
 
     def created(self, user: User, chat: Chat) -> None:
         """A new chat (by `/chats/new` or a completion asking for one), for the webhooks."""
-        self.container.events.publish(
-            self.session, "chat.created", actor=user, subject_id=chat.id,
-            data={"user_id": chat.user_id, "title": chat.title, "folder_id": chat.folder_id},
-        )  # fmt: skip
+        self.event(user, "chat.created", chat, title=chat.title, folder_id=chat.folder_id)
+
+    def event(self, user: User, name: str, chat: Chat, **data: Any) -> None:
+        """Event `name` about `chat` (ids and names, never its messages), sent on commit."""
+        self.container.events.publish(self.session, name, actor=user, subject_id=chat.id,
+                                      data={"user_id": chat.user_id, **data})  # fmt: skip
 
     async def update(
         self, user: User, chat_id: str, chat_json: Mapping[str, Any], variables: Any
@@ -196,6 +198,7 @@ class ChatService:
         if "history" in chat_json or "messages" in chat_json:
             chat.updated_at = stamp
         await self.session.flush()
+        self.event(user, "chat.updated", chat, title=chat.title, updated_fields=sorted(chat_json))
         return await self.present(chat)
 
     async def update_message(
@@ -249,8 +252,7 @@ class ChatService:
         await self.require_permission(user, "chat.delete")
         chat = await (self.owned_or_admin if user.role == "admin" else self.owned)(user, chat_id)
         await self._forget(chat)
-        self.container.events.publish(self.session, "chat.deleted", actor=user, subject_id=chat.id,
-                                      data={"user_id": chat.user_id})  # fmt: skip
+        self.event(user, "chat.deleted", chat)
         return True
 
     async def delete_all(self, user: User) -> bool:
@@ -283,6 +285,7 @@ class ChatService:
         setattr(chat, flag, not getattr(chat, flag))
         chat.updated_at = now()
         await self.session.flush()
+        self.event(user, f"chat.{'' if getattr(chat, flag) else 'un'}{flag}", chat)
         return await self.present(chat)
 
     async def set_archived_all(self, user: User, archived: bool) -> bool:
@@ -293,9 +296,11 @@ class ChatService:
         chat = await self.owned(user, chat_id)
         if folder_id is not None:
             await self.own_folder(user, folder_id)
-        chat.folder_id = folder_id
+        previous, chat.folder_id = chat.folder_id, folder_id
         chat.updated_at = now()
         await self.session.flush()
+        self.event(user, "chat.folder_updated", chat, folder_id=folder_id,
+                   previous_folder_id=previous)  # fmt: skip
         return await self.present(chat)
 
     # ------------------------------------------------------------ tags
@@ -310,13 +315,19 @@ class ChatService:
 
     async def add_tag(self, user: User, chat_id: str, name: str) -> list[Tag]:
         chat = await self.owned(user, chat_id)
+        had = tag_id(name) in await repo.tag_ids(self.session, chat.id)
         await self._tag(chat, name)
+        if not had:
+            self.event(user, "chat.tag_added", chat, tag_id=tag_id(name), tag=name.strip())
         return await repo.tags_of(self.session, chat.id)
 
     async def remove_tag(self, user: User, chat_id: str, name: str) -> list[Tag]:
         chat = await self.owned(user, chat_id)
+        had = tag_id(name) in await repo.tag_ids(self.session, chat.id)
         await repo.remove_chat_tag(self.session, chat.id, tag_id(name))
         await repo.drop_unused_tags(self.session, user.id, [tag_id(name)])
+        if had:
+            self.event(user, "chat.tag_removed", chat, tag_id=tag_id(name), tag=name.strip())
         return await repo.tags_of(self.session, chat.id)
 
     async def chat_tags(self, user: User, chat_id: str) -> list[Tag]:

@@ -46,6 +46,7 @@ class ChatSharing(ChatService):
         else:  # a later share refreshes the snapshot behind the same link
             shared.title, shared.chat, shared.updated_at = chat.title, snapshot, stamp
         await self.session.flush()
+        self.event(user, "chat.shared", chat, share_id=chat.share_id)
         return await self.present(chat)
 
     async def _snapshot_of(self, chat: Chat) -> SharedChat | None:
@@ -56,12 +57,13 @@ class ChatSharing(ChatService):
         chat = await self.owned(user, chat_id)
         if chat.share_id is None:
             return False
-        await self._drop_share(chat)
+        await self._drop_share(user, chat)
         return True
 
-    async def _drop_share(self, chat: Chat) -> None:
+    async def _drop_share(self, user: User, chat: Chat) -> None:
         await self.session.execute(delete(SharedChat).where(SharedChat.chat_id == chat.id))
         await grants_repository.delete_for(self.session, SHARED_CHAT, chat.id)
+        self.event(user, "chat.unshared", chat, share_id=chat.share_id)
         chat.share_id = None
         await self.session.flush()
 
@@ -69,7 +71,7 @@ class ChatSharing(ChatService):
         await repo.lock_all_of(self.session, user.id)
         stmt = select(Chat).where(Chat.user_id == user.id, Chat.share_id.is_not(None))
         for chat in (await self.session.scalars(stmt)).all():
-            await self._drop_share(chat)
+            await self._drop_share(user, chat)  # one chat.unshared per link taken down
         return True
 
     async def shared_snapshot(self, user: User | None, share_id: str) -> dict[str, Any]:
@@ -167,6 +169,7 @@ class ChatSharing(ChatService):
             user.id, copy, folder_id=source.folder_id, pinned=source.pinned,
             variables=source.variables, meta=presented["meta"],
         )  # fmt: skip
+        self.event(user, "chat.cloned", chat, title=chat.title, original_chat_id=source.id)
         return await self.present(chat)
 
     async def clone_shared(self, user: User, share_id: str) -> dict[str, Any]:
@@ -178,6 +181,8 @@ class ChatSharing(ChatService):
             "branchPointMessageId": docs.current_id(shared["chat"]),
         }
         chat = await self.insert(user.id, copy)
+        self.event(user, "chat.cloned", chat, title=chat.title, original_chat_id=shared["id"],
+                   share_id=share_id)  # fmt: skip
         return await self.present(chat)
 
     async def fork(self, user: User, chat_id: str, message_id: str | None) -> dict[str, Any]:
@@ -224,6 +229,10 @@ class ChatSharing(ChatService):
             for item in items
         ]  # fmt: skip
         built = await self.insert_many(user.id, drafts)
+        if built:  # one event per request, naming every chat it made
+            self.container.events.publish(self.session, "chat.imported", actor=user, data={
+                "user_id": user.id, "chat_ids": [b.chat.id for b in built], "count": len(built),
+            })  # fmt: skip
         # The rows are at hand: no read per chat to present what was written.
         return [chat_response(b.chat, b.messages, sorted({tag_id(t) for t in b.tags}))
                 for b in built]  # fmt: skip

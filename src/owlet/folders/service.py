@@ -174,7 +174,14 @@ class FolderService:
         )  # fmt: skip
         self.session.add(folder)
         await self.session.flush()
+        self._event(user, "folder.created", folder, parent_id=folder.parent_id)
         return await self.present(folder)
+
+    def _event(self, user: User, name: str, folder: Folder, **data: Any) -> None:
+        """Event `name` about `folder`, for the event webhooks once this commits."""
+        self.container.events.publish(self.session, name, actor=user, subject_id=folder.id,
+                                      data={"user_id": folder.user_id, "name": folder.name,
+                                            **data})  # fmt: skip
 
     async def update(self, user: User, folder_id: str, form: FolderUpdateForm) -> dict[str, Any]:
         folder = await self.writable(user, folder_id)
@@ -188,6 +195,8 @@ class FolderService:
             folder.meta = {**(folder.meta or {}), **form.meta}
         folder.updated_at = now()
         await self.session.flush()
+        changed = sorted(f for f in form.model_fields_set if getattr(form, f) is not None)
+        self._event(user, "folder.updated", folder, updated_fields=changed)
         return await self.present(folder)
 
     async def move(self, user: User, folder_id: str, parent_id: str | None) -> dict[str, Any]:
@@ -256,6 +265,8 @@ class FolderService:
         for child_id in ids:
             await grants_repository.delete_for(self.session, RESOURCE, child_id)
         await self.session.execute(delete(Folder).where(Folder.id.in_(ids)))
+        self._event(user, "folder.deleted", folder, folder_ids=ids,
+                    delete_contents=delete_contents)  # fmt: skip
         return True
 
     async def shared_chats(self, user: User, folder_id: str) -> list[dict[str, Any]]:

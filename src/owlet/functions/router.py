@@ -202,7 +202,7 @@ async def get_function(function_id: str, _admin: AdminUser, session: SessionDep)
 
 @router.post("/id/{function_id}/update", response_model=FunctionWithContent)
 async def update_function(
-    function_id: str, form: FunctionForm, _admin: AdminUser, session: SessionDep,
+    function_id: str, form: FunctionForm, admin: AdminUser, session: SessionDep,
     container: ContainerDep,
 ) -> Any:  # fmt: skip
     row = await _get(session, function_id)
@@ -210,29 +210,33 @@ async def update_function(
     row.name, row.content, row.type = form.name, form.content, loaded.kind
     row.meta, row.updated_at = _meta(form, loaded), now()
     container.function_cache.forget(row.id)
+    _event(container, session, admin, "function.updated", row)
     return response(row, content=True)
 
 
 @router.post("/id/{function_id}/toggle", response_model=FunctionWithContent)
 async def toggle_function(
-    function_id: str, _admin: AdminUser, session: SessionDep, container: ContainerDep
+    function_id: str, admin: AdminUser, session: SessionDep, container: ContainerDep
 ) -> Any:
-    return await _flip(session, container, function_id, "is_active")
+    row = await _flip(session, container, function_id, "is_active")
+    name = "function.enabled" if row.is_active else "function.disabled"
+    _event(container, session, admin, name, row)
+    return response(row, content=True)
 
 
 @router.post("/id/{function_id}/toggle/global", response_model=FunctionWithContent)
 async def toggle_global(
     function_id: str, _admin: AdminUser, session: SessionDep, container: ContainerDep
 ) -> Any:
-    return await _flip(session, container, function_id, "is_global")
+    return response(await _flip(session, container, function_id, "is_global"), content=True)
 
 
-async def _flip(session: Any, container: Any, function_id: str, switch: str) -> Any:
+async def _flip(session: Any, container: Any, function_id: str, switch: str) -> Function:
     row = await _get(session, function_id)
     setattr(row, switch, not getattr(row, switch))
     row.updated_at = now()
     container.function_cache.forget(function_id)
-    return response(row, content=True)
+    return row
 
 
 @router.delete("/id/{function_id}/delete", response_model=bool)
@@ -275,7 +279,7 @@ async def valves_spec(
 
 @router.post("/id/{function_id}/valves/update", response_model=dict[str, Any])
 async def update_valves(
-    function_id: str, form: JsonObject, _admin: AdminUser, session: SessionDep,
+    function_id: str, form: JsonObject, admin: AdminUser, session: SessionDep,
     container: ContainerDep,
 ) -> Any:  # fmt: skip
     row = await _get(session, function_id)
@@ -284,6 +288,7 @@ async def update_valves(
     except ValueError as exc:
         raise BadRequest(f"[ERROR: {exc}]") from exc
     container.function_cache.forget(function_id)
+    _event(container, session, admin, "function.valves_updated", row)  # names, never values
     return row.valves
 
 

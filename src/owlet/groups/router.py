@@ -23,7 +23,7 @@ router = APIRouter(prefix="/api/v1/groups", tags=["groups"])
 
 
 async def get_service(session: SessionDep, container: ContainerDep) -> GroupService:
-    return GroupService(session, container.settings, container.credentials)
+    return GroupService(session, container.settings, container.credentials, container.events)
 
 
 Service = Annotated[GroupService, Depends(get_service)]
@@ -69,25 +69,25 @@ async def group_members(
 
 @router.post("/id/{group_id}/update", response_model=GroupResponse)
 async def update_group(
-    group_id: Identifier, form: GroupForm, _admin: AdminUser, service: Service
+    group_id: Identifier, form: GroupForm, admin: AdminUser, service: Service
 ) -> GroupResponse:
-    return await service.update(group_id, form)
+    return await service.update(admin, group_id, form)
 
 
 @router.post("/id/{group_id}/users/add", response_model=GroupResponse)
 async def add_members(
-    group_id: Identifier, form: UserIdsForm, _admin: AdminUser, service: Service
+    group_id: Identifier, form: UserIdsForm, admin: AdminUser, service: Service
 ) -> GroupResponse:
-    return await service.add_members(group_id, form.user_ids)
+    return await service.add_members(admin, group_id, form.user_ids)
 
 
 @router.post("/id/{group_id}/users/remove", response_model=GroupResponse)
 async def remove_members(
-    group_id: Identifier, form: UserIdsForm, _admin: AdminUser, service: Service
+    group_id: Identifier, form: UserIdsForm, admin: AdminUser, service: Service
 ) -> GroupResponse:
-    return await service.remove_members(group_id, form.user_ids)
+    return await service.remove_members(admin, group_id, form.user_ids)
 
 
 @router.delete("/id/{group_id}/delete", response_model=bool)
-async def delete_group(group_id: Identifier, _admin: AdminUser, service: Service) -> bool:
-    return await service.delete(group_id)
+async def delete_group(group_id: Identifier, admin: AdminUser, service: Service) -> bool:
+    return await service.delete(admin, group_id)

@@ -11,6 +11,7 @@ from owlet.auth.credential_cache import CredentialCache
 from owlet.config.permissions import check_permission_tree
 from owlet.core.clock import new_id, now
 from owlet.errors import BadRequest, Forbidden, Messages, NotFound
+from owlet.events.delivery import EventPublisher
 from owlet.groups import repository
 from owlet.groups.schemas import GroupExportResponse, GroupForm, GroupInfoResponse, GroupResponse
 from owlet.settings import Settings
@@ -24,11 +25,21 @@ def share_setting(group: Group) -> Any:
 
 class GroupService:
     def __init__(
-        self, session: AsyncSession, settings: Settings, credentials: CredentialCache
+        self,
+        session: AsyncSession,
+        settings: Settings,
+        credentials: CredentialCache,
+        events: EventPublisher,
     ) -> None:
         self.session = session
         self.settings = settings
         self.credentials = credentials  # membership changes what a member's key may do
+        self.events = events
+
+    def _event(self, actor: User, name: str, group: Group, **data: Any) -> None:
+        """Event `name` about `group`, for the event webhooks once this commits."""
+        self.events.publish(self.session, name, actor=actor, subject_id=group.id,
+                            data={"name": group.name, **data})  # fmt: skip
 
     async def require(self, group_id: str) -> Group:
         group = await repository.get(self.session, group_id)
@@ -97,9 +108,10 @@ class GroupService:
             updated_at=stamp,
         )
         await repository.insert(self.session, group)
+        self._event(actor, "group.created", group)
         return await self.one(group)
 
-    async def update(self, group_id: str, form: GroupForm) -> GroupResponse:
+    async def update(self, actor: User, group_id: str, form: GroupForm) -> GroupResponse:
         self.credentials.clear()
         group = await self.require(group_id)
         if form.permissions is not None:
@@ -111,6 +123,7 @@ class GroupService:
             group.data = self._data(form.data)
         group.updated_at = now()
         await self.session.flush()
+        self._event(actor, "group.updated", group, updated_fields=sorted(form.model_fields_set))
         return await self.one(group)
 
     async def info(self, user: User, group_id: str) -> GroupInfoResponse:
@@ -138,22 +151,33 @@ class GroupService:
         group = await self.require(group_id)
         return await repository.members(self.session, group.id)
 
-    async def add_members(self, group_id: str, user_ids: list[str]) -> GroupResponse:
+    async def add_members(self, actor: User, group_id: str, user_ids: list[str]) -> GroupResponse:
         self.credentials.clear()
         group = await self.require(group_id)
+        before = set(await repository.member_ids(self.session, group.id))
         await repository.add_members(self.session, group.id, user_ids)
+        added = sorted(set(await repository.member_ids(self.session, group.id)) - before)
         group.updated_at = now()
+        if added:  # one event per request, naming the accounts that joined
+            self._event(actor, "group.member_added", group, user_ids=added)
         return await self.one(group)
 
-    async def remove_members(self, group_id: str, user_ids: list[str]) -> GroupResponse:
+    async def remove_members(
+        self, actor: User, group_id: str, user_ids: list[str]
+    ) -> GroupResponse:
         self.credentials.clear()
         group = await self.require(group_id)
+        before = set(await repository.member_ids(self.session, group.id))
         await repository.remove_members(self.session, group.id, user_ids)
         group.updated_at = now()
+        removed = sorted(before.intersection(user_ids))
+        if removed:
+            self._event(actor, "group.member_removed", group, user_ids=removed)
         return await self.one(group)
 
-    async def delete(self, group_id: str) -> bool:
+    async def delete(self, actor: User, group_id: str) -> bool:
         self.credentials.clear()
         group = await self.require(group_id)
         await repository.delete_group(self.session, group.id)
+        self._event(actor, "group.deleted", group)
         return True

@@ -191,10 +191,11 @@ class KnowledgeService:
         self._event(user, "knowledge.created", kb)
         return await self.present(user, kb, files="null", write_access=False)
 
-    def _event(self, user: User, name: str, kb: Knowledge) -> None:
+    def _event(self, user: User, name: str, kb: Knowledge, **data: Any) -> None:
         """Event `name` about knowledge base `kb`, for the event webhooks once this commits."""
+        data = {"user_id": kb.user_id, "name": kb.name, **data}
         self.container.events.publish(self.session, name, actor=user, subject_id=kb.id,
-                                      data={"user_id": kb.user_id, "name": kb.name})  # fmt: skip
+                                      subject_type="knowledge", data=data)  # fmt: skip
 
     async def _set_grants(self, user: User, kb: Knowledge, grants: Sequence[GrantForm]) -> None:
         permissions = await user_permissions.effective(self.session, self.config, user.id)
@@ -213,6 +214,7 @@ class KnowledgeService:
         kb.name, kb.description, kb.updated_at = name, description, now()
         if grants is not None:
             await self._set_grants(user, kb, grants)
+        self._event(user, "knowledge.updated", kb)
         return await self.present(user, kb)
 
     async def update_access(
@@ -251,6 +253,7 @@ class KnowledgeService:
         for row in rows:
             self.session.add(KnowledgeFile(knowledge_id=kb.id, file_id=row.id,
                                            user_id=user.id, created_at=now()))  # fmt: skip
+            self._event(user, "knowledge.file.added", kb, file_id=row.id, filename=row.filename)
         kb.updated_at = now()
         await self.session.flush()
         return await self.present(user, kb)
@@ -287,14 +290,19 @@ class KnowledgeService:
         self, user: User, kb_id: str, file_id: str, delete_file: bool
     ) -> dict[str, Any]:
         kb = await self.writable(user, kb_id)
-        await self.session.execute(
+        unlinked = await self.session.execute(
             delete(KnowledgeFile).where(
                 KnowledgeFile.knowledge_id == kb.id, KnowledgeFile.file_id == file_id
             )
         )
         await self.store.delete(kb.id, "file_id", file_id)
         row = await self.session.get(File, file_id)
-        if delete_file and row is not None and (row.user_id == user.id or user.role == "admin"):
+        deleted = (
+            delete_file and row is not None and (row.user_id == user.id or user.role == "admin")
+        )
+        if getattr(unlinked, "rowcount", 0):
+            self._event(user, "knowledge.file.removed", kb, file_id=file_id, file_deleted=deleted)
+        if deleted and row is not None:
             key = row.path
             await self.session.delete(row)
             await self.session.flush()
@@ -310,6 +318,7 @@ class KnowledgeService:
         await self.session.execute(delete(KnowledgeFile).where(KnowledgeFile.knowledge_id == kb.id))
         await self.store.drop(kb.id)
         kb.updated_at = now()
+        self._event(user, "knowledge.reset", kb)
         return await self.present(user, kb, files="null", write_access=False)
 
     async def delete(self, user: User, kb_id: str) -> bool:

@@ -220,11 +220,11 @@ class ModelService:
         self._event(user, "model.created", record)
         return await self.model(record)
 
-    def _event(self, user: User, name: str, record: Model) -> None:
+    def _event(self, user: User, name: str, record: Model, **data: Any) -> None:
         """Event `name` about model `record`, for the event webhooks once this commits."""
         self.container.events.publish(
             self.session, name, actor=user, subject_id=record.id,
-            data={"name": record.name, "base_model_id": record.base_model_id},
+            data={"name": record.name, "base_model_id": record.base_model_id, **data},
         )  # fmt: skip
 
     async def update(self, user: User, form: ModelForm, fields: set[str]) -> ModelModel:
@@ -243,6 +243,7 @@ class ModelService:
         if form.access_grants is not None:
             await self._save_grants(user, record.id, form.access_grants)
         await self.session.flush()
+        self._event(user, "model.updated", record, updated_fields=sorted(fields - {"id"}))
         return await self.model(record)
 
     async def toggle(self, user: User, model_id: str) -> ModelModel:

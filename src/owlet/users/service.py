@@ -172,6 +172,7 @@ class UserService:
         user.settings = settings
         user.updated_at = now()
         await self.session.flush()
+        self._event(user, "user.settings_updated", user, {"updated_fields": sorted(settings)})
         return settings
 
     def _check_status_enabled(self) -> None:
@@ -252,6 +253,9 @@ class UserService:
             validate_password(self.container.settings, form.password)
             password_hash = await self.container.hasher.hash(form.password)
             await auth_repository.set_password(self.session, user.id, password_hash)
+            self.container.events.publish(self.session, "auth.password_changed", actor=actor,
+                                          subject_id=user.id, subject_type="user",
+                                          source="admin", data={"by_admin": True})  # fmt: skip
         role_changed = form.role is not None and form.role != user.role
         if form.role is not None:
             user.role = form.role
