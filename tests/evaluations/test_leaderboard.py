@@ -82,3 +82,17 @@ async def test_a_models_history_counts_wins_and_losses_per_day(make_client: Make
         assert unrated.json() == {"model_id": "none", "history": []}
         assert (await client.get(f"{path}?days=-1", headers=headers)).status_code == 422
         assert (await client.get(path)).status_code == 401
+
+
+async def test_a_nul_in_a_model_id_is_refused_not_sent_to_the_database(
+    make_client: MakeClient,
+) -> None:
+    """PostgreSQL refuses NUL in text: found by tests/test_hostile_input.py as a 500."""
+    async with make_client() as client:
+        headers = bearer((await signup(client, "Ada"))["token"])
+        for url in ("/api/v1/evaluations/leaderboard/a%00b/history",
+                    "/api/v1/evaluations/feedbacks/list?model_id=%00",
+                    "/api/v1/evaluations/feedbacks/all/export?model_id=%00",
+                    "/api/v1/evaluations/leaderboard?query=%00"):  # fmt: skip
+            answer = await client.get(url, headers=headers)
+            assert answer.status_code == 422, (url, answer.text)

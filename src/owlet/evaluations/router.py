@@ -7,7 +7,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Path, Query
 
-from owlet.core.validation import Identifier
+from owlet.core.validation import CleanText, Identifier
 from owlet.deps import AdminUser, ConfigDep, SessionDep, VerifiedUser
 from owlet.evaluations.schemas import (
     EvaluationConfig,
@@ -30,7 +30,7 @@ def get_service(session: SessionDep) -> FeedbackService:
 
 
 Service = Annotated[FeedbackService, Depends(get_service)]
-Text = Annotated[str | None, Query(max_length=500)]
+Text = Annotated[CleanText | None, Query(max_length=500)]  # no NUL: PostgreSQL refuses it
 PageNumber = Annotated[int | None, Query(le=1_000_000)]
 
 
@@ -66,7 +66,7 @@ async def leaderboard(_admin: AdminUser, service: Service, query: Text = None) -
 
 @router.get("/leaderboard/{model_id:path}/history", response_model=ModelHistoryResponse)
 async def model_history(
-    model_id: Annotated[str, Path(min_length=1, max_length=256)],
+    model_id: Annotated[CleanText, Path(min_length=1, max_length=256)],
     _admin: AdminUser,
     service: Service,
     days: Annotated[int, Query(ge=0, le=36_500)] = 30,
