@@ -68,9 +68,11 @@ class Site:
         return reply, answer_id
 
 
-async def until_done(events: list[dict[str, Any]], seconds: float = 20) -> None:
+async def until_done(events: list[dict[str, Any]], seconds: float = 60) -> None:
     """Wait for the done event and the `chat:active` false that closes every generation
-    (it is sent after the done event, so it may arrive a moment later)."""
+    (it is sent after the done event, so it may arrive a moment later). A bound, not a
+    speed check: on a loaded 2-core CI machine a local-model answer's final save once took
+    longer than 20 s."""
     for _ in range(int(seconds / 0.02)):
         if _closed_after_done(events):
             return
