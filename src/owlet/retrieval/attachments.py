@@ -98,13 +98,13 @@ async def process_url(
         headers=Headers({"content-type": kind}),
     )
     files = FileService(session, container, config)
-    stored = await files.upload(user, upload, {"source_url": url}, process and not image, False)
+    processed = process and not image  # an image is stored, never processed
+    stored = await files.upload(user, upload, {"source_url": url}, processed, False)
     stored.pop("status", None)
     data = stored.get("data") or {}
     if data.get("status") == FAILED:
         await files.delete(user, stored["id"])
         raise BadRequest(str(data.get("error") or web.EMPTY))
-    processed = process and not image
     return {
         "status": True, "type": "image" if image else "file", "name": stored["filename"],
         "url": url, "collection_name": file_collection(stored["id"]) if processed else None,
