@@ -9,8 +9,9 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from sqlalchemy.exc import DataError, IntegrityError, OperationalError
+from sqlalchemy.exc import DataError, DBAPIError, IntegrityError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
+from sqlalchemy.orm.exc import StaleDataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from owlet.db.retry import is_busy
@@ -196,9 +197,9 @@ def install_error_handlers(app: FastAPI) -> None:
             {"detail": Messages.BUSY}, status_code=503, headers={"Retry-After": "1"}
         )
 
-    async def operational_error(request: Request, exc: Exception) -> JSONResponse:
-        # SQLite's "database is locked" after busy_timeout (or a PostgreSQL lock timeout):
-        # contention, so the client may retry. Anything else is a real failure.
+    async def database_error(request: Request, exc: Exception) -> JSONResponse:
+        # SQLite's "database is locked" after busy_timeout, a PostgreSQL deadlock or lock
+        # timeout: contention, so the client may retry. Anything else is a real failure.
         if is_busy(exc):
             text = str(getattr(exc, "orig", exc))
             log.warning("database busy (request %s): %s", _request_id(request), text[:200])
@@ -207,10 +208,17 @@ def install_error_handlers(app: FastAPI) -> None:
             )
         raise exc
 
+    async def stale_data(request: Request, exc: Exception) -> JSONResponse:
+        # Backstop: a row this request read was changed or deleted by a concurrent one before
+        # its own update landed (writes that depend on a read lock it first: db/locks.py).
+        log.warning("row changed concurrently (request %s): %s", _request_id(request), exc)
+        return JSONResponse({"detail": Messages.CONFLICT}, status_code=409)
+
     app.add_exception_handler(IntegrityError, integrity_error)
+    app.add_exception_handler(StaleDataError, stale_data)
     app.add_exception_handler(PoolTimeout, pool_timeout)
     app.add_exception_handler(DataError, data_error)
-    app.add_exception_handler(OperationalError, operational_error)
+    app.add_exception_handler(DBAPIError, database_error)  # the more specific ones win
 
 
 MAX_ECHO_CHARS = 1000

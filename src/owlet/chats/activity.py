@@ -43,7 +43,7 @@ async def mark_all_read(service: ChatService, user: User) -> dict[str, Any]:
 
 async def mark_read(service: ChatService, user: User, chat_id: str) -> dict[str, Any]:
     """The chat read now (the web client says so over its socket: `events:chat`)."""
-    chat = await service.owned(user, chat_id)
+    chat = await service.owned(user, chat_id, lock=True)
     chat.last_read_at = now()
     await service.session.flush()
     return {
@@ -55,7 +55,7 @@ async def mark_read(service: ChatService, user: User, chat_id: str) -> dict[str,
 
 
 async def mark_unread(service: ChatService, user: User, chat_id: str) -> dict[str, Any]:
-    chat = await service.owned(user, chat_id)
+    chat = await service.owned(user, chat_id, lock=True)
     chat.last_read_at = None
     await service.session.flush()
     return {
@@ -74,7 +74,7 @@ async def record_event(
 ) -> bool:
     """Persist what a message event changes (reference §8.3); False for kinds that change
     nothing stored (there is no socket to relay them to yet)."""
-    chat = await service.owned_or_admin(user, chat_id)
+    chat = await service.owned_or_admin(user, chat_id, lock=True)
     row = await repo.message(service.session, chat.id, message_id)
     if row is None:
         raise NotFound(Messages.NOT_FOUND)
@@ -244,7 +244,7 @@ async def compact(
     except ModelUnavailable:
         raise BadRequest(NO_COMPACTION_MODEL) from None
     summary = _answer_text(result)
-    chat = await service.owned(user, chat_id)
+    chat = await service.owned(user, chat_id, lock=True)
     first_kept = docs.without_children(branch[cut])
     first_kept["contextSummary"] = summary
     await repo.upsert_messages(service.session, chat.id, [(keys[cut], first_kept)], now())

@@ -83,7 +83,7 @@ class ChatRecorder:
         chat_id = body.get("chat_id")
         message_id = body.get("id")
         if isinstance(chat_id, str) and chat_id:
-            chat = await repo.owned(session, chat_id, user.id)
+            chat = await repo.owned(session, chat_id, user.id, lock=True)
             if chat is None:
                 raise NotFound(Messages.NOT_FOUND)
             if not isinstance(message_id, str) or not message_id:
@@ -203,7 +203,7 @@ class ChatRecorder:
 
     async def _write(self, done: bool) -> None:
         async with self.container.sessionmaker() as session:
-            chat = await session.get(Chat, self.chat_id)
+            chat = await repo.get(session, self.chat_id, lock=True)
             row = await repo.message(session, self.chat_id, self.message["id"]) if chat else None
             if chat is None or row is None:
                 self.gone = True

@@ -21,6 +21,7 @@ from sqlalchemy import (
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from owlet.chats.document import MessageRow, parent_of, text_of
+from owlet.db.locks import lock_rows
 from owlet.tables import Chat, ChatMessage, ChatTag, Tag
 
 # What a list row carries (ChatTitleIdResponse), without the document or messages.
@@ -31,12 +32,17 @@ TitleSelect = Select[str, str, int, int, int | None, bool]
 SORTS = {"updated_at": Chat.updated_at, "created_at": Chat.created_at, "title": Chat.title}
 
 
-async def get(session: AsyncSession, chat_id: str) -> Chat | None:
-    return await session.get(Chat, chat_id)
+async def get(session: AsyncSession, chat_id: str, lock: bool = False) -> Chat | None:
+    """The chat; with `lock`, write-locked first, for a change that depends on what is read."""
+    if lock:
+        await lock_rows(session, Chat, Chat.id == chat_id)
+    return await session.get(Chat, chat_id, populate_existing=lock)
 
 
-async def owned(session: AsyncSession, chat_id: str, user_id: str) -> Chat | None:
-    chat = await session.get(Chat, chat_id)
+async def owned(
+    session: AsyncSession, chat_id: str, user_id: str, lock: bool = False
+) -> Chat | None:
+    chat = await get(session, chat_id, lock)
     return chat if chat is not None and chat.user_id == user_id else None
 
 
@@ -287,17 +293,8 @@ async def drop_unused_tags(
 async def lock_all_of(session: AsyncSession, user_id: str) -> None:
     """Take the write lock on all of a user's chats before a bulk change reads them, so two
     bulk changes (delete all, unshare all) run one after the other instead of one updating
-    rows the other deleted (StaleDataError on SQLite, a deadlock on PostgreSQL).
-
-    PostgreSQL locks the rows in id order; SQLite has one write lock for the database, which
-    its driver takes at the first write statement, so an update of no row takes it here.
-    """
-    mine = Chat.user_id == user_id
-    if session.get_bind().dialect.name == "postgresql":
-        await session.execute(select(Chat.id).where(mine).order_by(Chat.id).with_for_update())
-    else:
-        # An update matching no row still takes the lock, without rewriting the chats.
-        await session.execute(update(Chat).where(false()).values(user_id=Chat.user_id))
+    rows the other deleted (StaleDataError on SQLite, a deadlock on PostgreSQL)."""
+    await lock_rows(session, Chat, Chat.user_id == user_id)
 
 
 async def set_flag(session: AsyncSession, where: ColumnElement[bool], **values: Any) -> int:

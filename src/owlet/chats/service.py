@@ -70,14 +70,15 @@ class ChatService:
         if not user_permissions.has(permissions, key):
             raise Forbidden(Messages.ACCESS_PROHIBITED)
 
-    async def owned(self, user: User, chat_id: str) -> Chat:
-        chat = await repo.owned(self.session, chat_id, user.id)
+    async def owned(self, user: User, chat_id: str, lock: bool = False) -> Chat:
+        """The caller's chat; `lock` for a change that depends on what is read (repo.get)."""
+        chat = await repo.owned(self.session, chat_id, user.id, lock)
         if chat is None:
             raise NotFound(Messages.NOT_FOUND)
         return chat
 
-    async def owned_or_admin(self, user: User, chat_id: str) -> Chat:
-        chat = await repo.get(self.session, chat_id)
+    async def owned_or_admin(self, user: User, chat_id: str, lock: bool = False) -> Chat:
+        chat = await repo.get(self.session, chat_id, lock)
         if chat is None or (chat.user_id != user.id and not self._admin_reads(user)):
             raise NotFound(Messages.NOT_FOUND)
         return chat
@@ -169,7 +170,7 @@ class ChatService:
         self, user: User, chat_id: str, chat_json: Mapping[str, Any], variables: Any
     ) -> dict[str, Any]:
         """Shallow merge of the chat JSON; `history.messages` merged per message id."""
-        chat = await self.owned(user, chat_id)
+        chat = await self.owned(user, chat_id, lock=True)
         incoming = split(docs.with_authors(chat_json, user.id, user.name))
         doc = dict(chat.doc)
         for key, value in incoming.doc.items():
@@ -204,7 +205,7 @@ class ChatService:
     async def update_message(
         self, user: User, chat_id: str, message_id: str, content: str
     ) -> dict[str, Any]:
-        chat = await self.owned_or_admin(user, chat_id)
+        chat = await self.owned_or_admin(user, chat_id, lock=True)
         row = await repo.message(self.session, chat.id, message_id)
         if row is None:
             raise NotFound(Messages.NOT_FOUND)
@@ -219,7 +220,7 @@ class ChatService:
         The tree is walked in memory from one read of (id, parent) pairs, with a guard
         against parentId cycles a client may have stored.
         """
-        chat = await self.owned_or_admin(user, chat_id)
+        chat = await self.owned_or_admin(user, chat_id, lock=True)
         rows = await repo.message_rows(self.session, chat.id)
         parents = {row.id: row.parent_id for row in rows}
         if message_id not in parents:
@@ -250,7 +251,8 @@ class ChatService:
 
     async def delete(self, user: User, chat_id: str) -> bool:
         await self.require_permission(user, "chat.delete")
-        chat = await (self.owned_or_admin if user.role == "admin" else self.owned)(user, chat_id)
+        find = self.owned_or_admin if user.role == "admin" else self.owned
+        chat = await find(user, chat_id, lock=True)
         await self._forget(chat)
         self.event(user, "chat.deleted", chat)
         return True
@@ -281,7 +283,7 @@ class ChatService:
     # ------------------------------------------------------------ flags
 
     async def toggle(self, user: User, chat_id: str, flag: str) -> dict[str, Any]:
-        chat = await self.owned(user, chat_id)
+        chat = await self.owned(user, chat_id, lock=True)
         setattr(chat, flag, not getattr(chat, flag))
         chat.updated_at = now()
         await self.session.flush()
@@ -293,7 +295,7 @@ class ChatService:
         return True
 
     async def move(self, user: User, chat_id: str, folder_id: str | None) -> dict[str, Any]:
-        chat = await self.owned(user, chat_id)
+        chat = await self.owned(user, chat_id, lock=True)
         if folder_id is not None:
             await self.own_folder(user, folder_id)
         previous, chat.folder_id = chat.folder_id, folder_id
@@ -314,7 +316,7 @@ class ChatService:
             chat.meta = {**(chat.meta or {}), "tags": []}  # the marker meta_with_tags reads
 
     async def add_tag(self, user: User, chat_id: str, name: str) -> list[Tag]:
-        chat = await self.owned(user, chat_id)
+        chat = await self.owned(user, chat_id, lock=True)
         had = tag_id(name) in await repo.tag_ids(self.session, chat.id)
         await self._tag(chat, name)
         if not had:
@@ -322,7 +324,7 @@ class ChatService:
         return await repo.tags_of(self.session, chat.id)
 
     async def remove_tag(self, user: User, chat_id: str, name: str) -> list[Tag]:
-        chat = await self.owned(user, chat_id)
+        chat = await self.owned(user, chat_id, lock=True)
         had = tag_id(name) in await repo.tag_ids(self.session, chat.id)
         await repo.remove_chat_tag(self.session, chat.id, tag_id(name))
         await repo.drop_unused_tags(self.session, user.id, [tag_id(name)])

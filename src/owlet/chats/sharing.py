@@ -32,7 +32,7 @@ class ChatSharing(ChatService):
 
     async def share(self, user: User, chat_id: str) -> dict[str, Any]:
         await self.require_permission(user, "chat.share")
-        chat = await self.owned(user, chat_id)
+        chat = await self.owned(user, chat_id, lock=True)
         snapshot = (await self.present(chat))["chat"]
         stamp = now()
         shared = await self._snapshot_of(chat)
@@ -54,7 +54,7 @@ class ChatSharing(ChatService):
         return await self.session.scalar(stmt)
 
     async def unshare(self, user: User, chat_id: str) -> bool:
-        chat = await self.owned(user, chat_id)
+        chat = await self.owned(user, chat_id, lock=True)
         if chat.share_id is None:
             return False
         await self._drop_share(user, chat)
@@ -144,7 +144,7 @@ class ChatSharing(ChatService):
     async def update_share_access(
         self, user: User, chat_id: str, grants: Sequence[GrantForm]
     ) -> dict[str, Any]:
-        chat = await self.owned_or_admin(user, chat_id)
+        chat = await self.owned_or_admin(user, chat_id, lock=True)
         principal = await principal_for(self.session, user)
         permissions = await user_permissions.effective(self.session, self.config, user.id)
         kept = allowed_grants(principal, permissions, "chats", grants, shared_chat=True)

@@ -7,7 +7,7 @@ import logging
 from collections.abc import Awaitable, Callable
 from typing import TypeVar
 
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import DBAPIError, OperationalError
 
 log = logging.getLogger(__name__)
 
@@ -19,9 +19,18 @@ T = TypeVar("T")
 BACKOFF = (0.2, 0.5, 1.0, 2.0)
 
 
+# PostgreSQL's SQLSTATEs for losing a race for a lock: a deadlock (one side is aborted), a
+# serialization failure and a lock_timeout expiring.
+TRANSIENT_SQLSTATES = frozenset({"40P01", "40001", "55P03"})
+
+
 def is_busy(exc: BaseException) -> bool:
-    """SQLite's "database is locked"/"busy" or a PostgreSQL lock timeout: contention, not a
-    fault, so the same work may succeed when tried again."""
+    """SQLite's "database is locked"/"busy", or a PostgreSQL deadlock or lock timeout:
+    contention, not a fault, so the same work may succeed when tried again."""
+    if not isinstance(exc, DBAPIError):
+        return False
+    if getattr(exc.orig, "sqlstate", None) in TRANSIENT_SQLSTATES:
+        return True
     if not isinstance(exc, OperationalError):
         return False
     text = str(getattr(exc, "orig", exc)).lower()
@@ -36,7 +45,7 @@ async def retry_busy(
     for delay in BACKOFF if backoff is None else backoff:
         try:
             return await work()
-        except OperationalError as exc:
+        except DBAPIError as exc:
             if not is_busy(exc):
                 raise
             log.warning("database busy while %s; trying again in %.1f s", what, delay)
