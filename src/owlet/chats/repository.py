@@ -21,7 +21,7 @@ from sqlalchemy import (
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from owlet.chats.document import MessageRow, parent_of, text_of
-from owlet.db.locks import lock_rows
+from owlet.db.locks import get_locked, lock_rows
 from owlet.tables import Chat, ChatMessage, ChatTag, Tag
 
 # What a list row carries (ChatTitleIdResponse), without the document or messages.
@@ -34,9 +34,7 @@ SORTS = {"updated_at": Chat.updated_at, "created_at": Chat.created_at, "title": 
 
 async def get(session: AsyncSession, chat_id: str, lock: bool = False) -> Chat | None:
     """The chat; with `lock`, write-locked first, for a change that depends on what is read."""
-    if lock:
-        await lock_rows(session, Chat, Chat.id == chat_id)
-    return await session.get(Chat, chat_id, populate_existing=lock)
+    return await (get_locked(session, Chat, chat_id) if lock else session.get(Chat, chat_id))
 
 
 async def owned(

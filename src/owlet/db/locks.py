@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import ColumnElement, false, inspect, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
+
+T = TypeVar("T")
 
 
 async def lock_rows(session: AsyncSession, model: type[Any], where: ColumnElement[bool]) -> None:
@@ -25,3 +27,13 @@ async def lock_rows(session: AsyncSession, model: type[Any], where: ColumnElemen
         await session.execute(select(*key).where(where).order_by(*key).with_for_update())
     else:
         await session.execute(update(model).where(false()).values({key[0].key: key[0]}))
+
+
+async def get_locked(session: AsyncSession, model: type[T], key: Any) -> T | None:
+    """`session.get` of one row, write-locked first (see `lock_rows`), for a change that
+    depends on what is read. Read again even if the session already holds the row."""
+    if session.get_bind().dialect.name == "postgresql":
+        return await session.get(model, key, with_for_update=True, populate_existing=True)
+    (column,) = inspect(model).primary_key
+    await lock_rows(session, model, column == key)
+    return await session.get(model, key, populate_existing=True)

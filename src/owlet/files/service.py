@@ -103,7 +103,8 @@ class FileService:
         if target is not None:  # linked once processed: the caller must be able to add to it
             if not isinstance(target, str):
                 raise BadRequest("[ERROR: Invalid metadata format]")
-            await KnowledgeService(self.session, self.container, self.config).writable(user, target)
+            knowledge = KnowledgeService(self.session, self.container, self.config)
+            await knowledge.writable(user, target, lock=False)  # not held while the body arrives
         filename = (PurePath(upload.filename or "file").name or "file")[:255]
         extension = PurePath(filename).suffix.lower().lstrip(".")
         allowed = self.config.get("rag.file.allowed_extensions") or []

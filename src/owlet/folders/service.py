@@ -17,6 +17,7 @@ from owlet.chats.service import SHARED_CHAT
 from owlet.config.store import ConfigStore
 from owlet.container import Container
 from owlet.core.clock import new_id, now
+from owlet.db.locks import get_locked
 from owlet.errors import BadRequest, Forbidden, Messages, NotFound
 from owlet.folders.schemas import FolderForm, FolderUpdateForm
 from owlet.retrieval.rag import file_readable
@@ -54,8 +55,12 @@ class FolderService:
     async def _principal(self, user: User) -> Principal:
         return await principal_for(self.session, user)
 
-    async def readable(self, user: User, folder_id: str) -> Folder:
-        folder = await self.session.get(Folder, folder_id)
+    async def readable(self, user: User, folder_id: str, lock: bool = False) -> Folder:
+        folder = await (
+            get_locked(self.session, Folder, folder_id)
+            if lock
+            else self.session.get(Folder, folder_id)
+        )
         if folder is not None and (
             folder.user_id == user.id
             or can_access(await self._principal(user), None, await self._grants(folder.id), "read")
@@ -64,7 +69,8 @@ class FolderService:
         raise NotFound(Messages.NOT_FOUND)
 
     async def writable(self, user: User, folder_id: str) -> Folder:
-        folder = await self.readable(user, folder_id)
+        """The folder, write-locked for the change the caller makes (db/locks.py)."""
+        folder = await self.readable(user, folder_id, lock=True)
         if folder.user_id != user.id and not can_access(
             await self._principal(user), None, await self._grants(folder.id), "write"
         ):
@@ -72,7 +78,8 @@ class FolderService:
         return folder
 
     async def owned(self, user: User, folder_id: str) -> Folder:
-        folder = await self.session.get(Folder, folder_id)
+        """The caller's folder (any, for an admin), write-locked for the change they make."""
+        folder = await get_locked(self.session, Folder, folder_id)
         if folder is None or (folder.user_id != user.id and user.role != "admin"):
             raise NotFound(Messages.NOT_FOUND)
         return folder

@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from owlet.container import Container
 from owlet.core.clock import now, version_id
 from owlet.core.validation import Form, JsonObject
+from owlet.db.locks import get_locked
 from owlet.deps import AdminUser, ContainerDep, SessionDep, VerifiedUser
 from owlet.errors import BadRequest, NotFound
 from owlet.functions.loader import Loaded, LoadError, load, make_valves, valid_id, valves_schema
@@ -88,8 +89,11 @@ def _meta(form: FunctionForm, loaded: Loaded) -> dict[str, Any]:
     return meta
 
 
-async def _get(session: Any, function_id: str) -> Function:
-    row = await session.get(Function, function_id)
+async def _get(session: AsyncSession, function_id: str, lock: bool = False) -> Function:
+    """The function; `lock` for a change that depends on what is read (db/locks.py)."""
+    row = await (
+        get_locked(session, Function, function_id) if lock else session.get(Function, function_id)
+    )
     if row is None:
         raise NotFound()
     return row
@@ -205,7 +209,7 @@ async def update_function(
     function_id: str, form: FunctionForm, admin: AdminUser, session: SessionDep,
     container: ContainerDep,
 ) -> Any:  # fmt: skip
-    row = await _get(session, function_id)
+    row = await _get(session, function_id, lock=True)
     loaded = await _checked(row.id, form.content)
     row.name, row.content, row.type = form.name, form.content, loaded.kind
     row.meta, row.updated_at = _meta(form, loaded), now()
@@ -232,7 +236,7 @@ async def toggle_global(
 
 
 async def _flip(session: Any, container: Any, function_id: str, switch: str) -> Function:
-    row = await _get(session, function_id)
+    row = await _get(session, function_id, lock=True)
     setattr(row, switch, not getattr(row, switch))
     row.updated_at = now()
     container.function_cache.forget(function_id)
@@ -243,7 +247,7 @@ async def _flip(session: Any, container: Any, function_id: str, switch: str) -> 
 async def delete_function(
     function_id: str, admin: AdminUser, session: SessionDep, container: ContainerDep
 ) -> bool:
-    row = await _get(session, function_id)
+    row = await _get(session, function_id, lock=True)
     await session.delete(row)
     container.function_cache.forget(function_id)
     _event(container, session, admin, "function.deleted", row)
@@ -282,7 +286,7 @@ async def update_valves(
     function_id: str, form: JsonObject, admin: AdminUser, session: SessionDep,
     container: ContainerDep,
 ) -> Any:  # fmt: skip
-    row = await _get(session, function_id)
+    row = await _get(session, function_id, lock=True)
     try:
         row.valves = make_valves(await _instance(container, row), form)
     except ValueError as exc:

@@ -41,8 +41,9 @@ class GroupService:
         self.events.publish(self.session, name, actor=actor, subject_id=group.id,
                             data={"name": group.name, **data})  # fmt: skip
 
-    async def require(self, group_id: str) -> Group:
-        group = await repository.get(self.session, group_id)
+    async def require(self, group_id: str, lock: bool = False) -> Group:
+        """The group; `lock` for a change that depends on what is read (db/locks.py)."""
+        group = await repository.get(self.session, group_id, lock)
         if group is None:
             raise NotFound(Messages.NOT_FOUND)
         return group
@@ -113,7 +114,7 @@ class GroupService:
 
     async def update(self, actor: User, group_id: str, form: GroupForm) -> GroupResponse:
         self.credentials.clear()
-        group = await self.require(group_id)
+        group = await self.require(group_id, lock=True)
         if form.permissions is not None:
             check_permission_tree(form.permissions)
             group.permissions = form.permissions
@@ -153,7 +154,7 @@ class GroupService:
 
     async def add_members(self, actor: User, group_id: str, user_ids: list[str]) -> GroupResponse:
         self.credentials.clear()
-        group = await self.require(group_id)
+        group = await self.require(group_id, lock=True)
         before = set(await repository.member_ids(self.session, group.id))
         await repository.add_members(self.session, group.id, user_ids)
         added = sorted(set(await repository.member_ids(self.session, group.id)) - before)
@@ -166,7 +167,7 @@ class GroupService:
         self, actor: User, group_id: str, user_ids: list[str]
     ) -> GroupResponse:
         self.credentials.clear()
-        group = await self.require(group_id)
+        group = await self.require(group_id, lock=True)
         before = set(await repository.member_ids(self.session, group.id))
         await repository.remove_members(self.session, group.id, user_ids)
         group.updated_at = now()
@@ -177,7 +178,7 @@ class GroupService:
 
     async def delete(self, actor: User, group_id: str) -> bool:
         self.credentials.clear()
-        group = await self.require(group_id)
+        group = await self.require(group_id, lock=True)
         await repository.delete_group(self.session, group.id)
         self._event(actor, "group.deleted", group)
         return True

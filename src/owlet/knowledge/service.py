@@ -20,6 +20,7 @@ from owlet.access.service import principal_for
 from owlet.config.store import ConfigStore
 from owlet.container import Container
 from owlet.core.clock import new_id, now
+from owlet.db.locks import get_locked
 from owlet.errors import BadRequest, Forbidden, Messages, NotFound
 from owlet.files.processing import COMPLETED, PENDING, PROCESSING, knowledge_target
 from owlet.knowledge import batches
@@ -61,14 +62,22 @@ class KnowledgeService:
         grants = await grants_repository.for_resource(self.session, RESOURCE, kb.id)
         return can_access(await self.principal(user), kb.user_id, grants, permission)
 
-    async def readable(self, user: User, kb_id: str) -> Knowledge:
-        kb = await self.session.get(Knowledge, kb_id)
+    async def readable(self, user: User, kb_id: str, lock: bool = False) -> Knowledge:
+        kb = await (
+            get_locked(self.session, Knowledge, kb_id)
+            if lock
+            else self.session.get(Knowledge, kb_id)
+        )
         if kb is None or not await self.can(user, kb, "read"):
             raise NotFound(Messages.NOT_FOUND)
         return kb
 
-    async def writable(self, user: User, kb_id: str) -> Knowledge:
-        kb = await self.readable(user, kb_id)
+    async def writable(self, user: User, kb_id: str, lock: bool = True) -> Knowledge:
+        """The knowledge base, write-locked for the change the caller makes (db/locks.py).
+
+        No `lock` where the request writes through another session before it commits (on
+        SQLite that session would wait for this one's lock), or holds the request open."""
+        kb = await self.readable(user, kb_id, lock=lock)
         if not await self.can(user, kb, "write"):
             raise Forbidden(Messages.ACCESS_PROHIBITED)
         return kb
@@ -235,7 +244,7 @@ class KnowledgeService:
 
         Every file is checked before anything is copied; if a copy fails, the chunks copied
         so far are taken out again, so a refused batch leaves nothing behind."""
-        kb = await self.writable(user, kb_id)
+        kb = await self.writable(user, kb_id, lock=False)  # batches.announce commits its own
         linked = {f.id for f in await self.files_of(kb.id)}
         rows = []
         for file_id in dict.fromkeys(file_ids):

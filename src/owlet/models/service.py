@@ -197,7 +197,7 @@ class ModelService:
     # -- writing ----------------------------------------------------------------------------
 
     async def _writable(self, user: User, model_id: str) -> Model:
-        record = await repository.get(self.session, model_id)
+        record = await repository.get(self.session, model_id, lock=True)
         if record is None:
             raise NotFound(Messages.NOT_FOUND)
         if not await self._can(await principal_for(self.session, user), record, "write"):
@@ -256,7 +256,7 @@ class ModelService:
 
     async def update_access(self, user: User, form: ModelAccessForm) -> ModelModel:
         self.container.model_records.invalidate_on_commit(self.session)
-        record = await repository.get(self.session, form.id)
+        record = await repository.get(self.session, form.id, lock=True)
         if record is None:
             if user.role != "admin":
                 raise Forbidden(Messages.ACCESS_PROHIBITED)
