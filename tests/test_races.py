@@ -13,9 +13,10 @@ from typing import Any
 import httpx
 import pytest
 
+from tests.evaluations.test_feedbacks import rating
 from tests.functions.test_functions import ACTION
 from tests.models.test_models import helper_form
-from tests.support import bearer, signup
+from tests.support import add_user, bearer, signup
 
 Call = Callable[[httpx.AsyncClient, dict[str, str], str], Coroutine[Any, Any, httpx.Response]]
 
@@ -48,6 +49,23 @@ async def make_function(client: httpx.AsyncClient, headers: dict[str, str], n: i
 async def make_model(client: httpx.AsyncClient, headers: dict[str, str], n: int) -> str:
     made = await client.post("/api/v1/models/create", headers=headers,
                              json=helper_form(id=f"helper{n}"))  # fmt: skip
+    return str(made.json()["id"])
+
+
+async def make_file(client: httpx.AsyncClient, headers: dict[str, str], n: int) -> str:
+    files = {"file": (f"f{n}.txt", b"some text", "text/plain")}
+    made = await client.post("/api/v1/files/", headers=headers, files=files,
+                             params={"process": "false"})  # fmt: skip
+    return str(made.json()["id"])
+
+
+async def make_user(client: httpx.AsyncClient, headers: dict[str, str], n: int) -> str:
+    token = headers["Authorization"].removeprefix("Bearer ")
+    return str((await add_user(client, token, f"User{n}"))["id"])
+
+
+async def make_feedback(client: httpx.AsyncClient, headers: dict[str, str], n: int) -> str:
+    made = await client.post("/api/v1/evaluations/feedback", headers=headers, json=rating())
     return str(made.json()["id"])
 
 
@@ -101,6 +119,18 @@ CASES: dict[str, tuple[Any, list[Call]]] = {
         post("/api/v1/models/model/update", lambda oid: helper_form(id=oid, name="B")),
         post("/api/v1/models/model/access/update",
              lambda oid: {"id": oid, "access_grants": []}),
+    ]),
+    "file": (make_file, [
+        delete("/api/v1/files/{id}"),
+        post("/api/v1/files/{id}/rename", {"filename": "renamed.txt"}),
+    ]),
+    "user": (make_user, [
+        delete("/api/v1/users/{id}"),
+        post("/api/v1/users/{id}/update", {"name": "Renamed", "role": "user"}),
+    ]),
+    "feedback": (make_feedback, [
+        delete("/api/v1/evaluations/feedback/{id}"),
+        post("/api/v1/evaluations/feedback/{id}", rating(rating=-1)),
     ]),
 }  # fmt: skip
 

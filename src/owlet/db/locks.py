@@ -18,13 +18,15 @@ async def lock_rows(session: AsyncSession, model: type[Any], where: ColumnElemen
     run one after the other, and the later one reads what the earlier one left (a 404 when
     the row is gone).
 
-    PostgreSQL locks the rows (in primary-key order, so two bulk lockers cannot deadlock);
+    PostgreSQL locks the rows (in primary-key order, so two bulk lockers cannot deadlock)
+    `FOR NO KEY UPDATE`: other writers of them wait, inserts that reference them do not;
     SQLite has one write lock for the whole database, which its driver takes at the first
     write statement, so an update of no row takes it here without rewriting anything.
     """
     key = inspect(model).primary_key
     if session.get_bind().dialect.name == "postgresql":
-        await session.execute(select(*key).where(where).order_by(*key).with_for_update())
+        locked = select(*key).where(where).order_by(*key).with_for_update(key_share=True)
+        await session.execute(locked)
     else:
         await session.execute(update(model).where(false()).values({key[0].key: key[0]}))
 
@@ -33,7 +35,9 @@ async def get_locked(session: AsyncSession, model: type[T], key: Any) -> T | Non
     """`session.get` of one row, write-locked first (see `lock_rows`), for a change that
     depends on what is read. Read again even if the session already holds the row."""
     if session.get_bind().dialect.name == "postgresql":
-        return await session.get(model, key, with_for_update=True, populate_existing=True)
+        return await session.get(
+            model, key, with_for_update={"key_share": True}, populate_existing=True
+        )
     (column,) = inspect(model).primary_key
     await lock_rows(session, model, column == key)
     return await session.get(model, key, populate_existing=True)

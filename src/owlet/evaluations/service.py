@@ -47,9 +47,9 @@ class FeedbackService:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
 
-    async def owned(self, user: User, feedback_id: str) -> Feedback:
+    async def owned(self, user: User, feedback_id: str, lock: bool = False) -> Feedback:
         """The caller's own feedback, or any for an admin; someone else's reads as missing."""
-        feedback = await repository.get(self.session, feedback_id)
+        feedback = await repository.get(self.session, feedback_id, lock)
         if feedback is None or (feedback.user_id != user.id and user.role != "admin"):
             raise NotFound(Messages.NOT_FOUND)
         return feedback
@@ -70,7 +70,7 @@ class FeedbackService:
 
     async def update(self, user: User, feedback_id: str, form: FeedbackForm) -> dict[str, Any]:
         """The client re-sends the whole rating; a form without a snapshot keeps the old one."""
-        feedback = await self.owned(user, feedback_id)
+        feedback = await self.owned(user, feedback_id, lock=True)
         for name, value in _fields(form).items():
             setattr(feedback, name, value)
         if form.snapshot is not None:
@@ -80,7 +80,7 @@ class FeedbackService:
         return present(feedback)
 
     async def delete(self, user: User, feedback_id: str) -> bool:
-        feedback = await self.owned(user, feedback_id)
+        feedback = await self.owned(user, feedback_id, lock=True)
         return await repository.delete_one(self.session, feedback.id)
 
     # ------------------------------------------------------------ the caller's own

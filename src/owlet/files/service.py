@@ -18,6 +18,7 @@ from owlet.container import Container
 from owlet.core.clock import new_id, now
 from owlet.core.paging import Page
 from owlet.core.validation import check_json
+from owlet.db.locks import get_locked
 from owlet.errors import BadRequest, Messages, NotFound, PayloadTooLarge
 from owlet.files.processing import PENDING
 from owlet.files.storage import TooLarge
@@ -84,9 +85,12 @@ class FileService:
                   "content_type": row.meta.get("content_type"), "size": row.meta.get("size")},
         )  # fmt: skip
 
-    async def readable(self, user: User, file_id: str) -> File:
-        """Owner or admin; anyone else gets 404 (knowledge and sharing come later)."""
-        row = await self.session.get(File, file_id)
+    async def readable(self, user: User, file_id: str, lock: bool = False) -> File:
+        """Owner or admin; anyone else gets 404. `lock` for a change that depends on what is
+        read (db/locks.py)."""
+        row = await (
+            get_locked(self.session, File, file_id) if lock else self.session.get(File, file_id)
+        )
         if row is None or (row.user_id != user.id and user.role != "admin"):
             raise NotFound(Messages.NOT_FOUND)
         return row
@@ -201,13 +205,13 @@ class FileService:
                 await retrieval.copy(file_collection(file_id), kb_id, {})
         except (EmbeddingError, ValueError) as exc:
             raise BadRequest(str(exc)) from exc
-        row = await self.readable(user, file_id)
+        row = await self.readable(user, file_id, lock=True)
         row.data = {**row.data, "content": content}
         row.hash, row.updated_at = digest, now()
         return {"content": content}
 
     async def rename(self, user: User, file_id: str, filename: str) -> dict[str, Any]:
-        row = await self.readable(user, file_id)
+        row = await self.readable(user, file_id, lock=True)
         row.filename = filename
         row.meta = {**row.meta, "name": filename}
         row.updated_at = now()
@@ -215,7 +219,7 @@ class FileService:
 
     async def delete(self, user: User, file_id: str) -> dict[str, str]:
         """The row, the blob, the file's vectors, and its chunks in every knowledge base."""
-        row = await self.readable(user, file_id)
+        row = await self.readable(user, file_id, lock=True)
         key = row.path
         stmt = select(KnowledgeFile.knowledge_id).where(KnowledgeFile.file_id == file_id)
         holders = list((await self.session.scalars(stmt)).all())

@@ -52,8 +52,9 @@ class UserService:
         self.container = container
         self.config = config
 
-    async def require(self, user_id: str) -> User:
-        user = await repository.get(self.session, user_id)
+    async def require(self, user_id: str, lock: bool = False) -> User:
+        """The account; `lock` for a change that depends on what is read (db/locks.py)."""
+        user = await repository.get(self.session, user_id, lock)
         if user is None:
             raise NotFound(Messages.USER_NOT_FOUND)
         return user
@@ -233,7 +234,7 @@ class UserService:
 
     async def update_user(self, actor: User, user_id: str, form: UserUpdateForm) -> User:
         self.container.credentials.forget_user(user_id)
-        user = await self.require(user_id)
+        user = await self.require(user_id, lock=True)
         first = await repository.first_user_id(self.session)
         if user.id == first:
             if actor.id != first:
@@ -277,7 +278,7 @@ class UserService:
 
     async def delete_user(self, actor: User, user_id: str) -> bool:
         self.container.credentials.forget_user(user_id)
-        user = await self.require(user_id)
+        user = await self.require(user_id, lock=True)
         if user.id == actor.id or user.id == await repository.first_user_id(self.session):
             raise Forbidden(Messages.ACTION_PROHIBITED)
         await repository.delete_user(self.session, user.id)
