@@ -148,3 +148,21 @@ async def test_writes_racing_a_delete_are_2xx_or_404(client: httpx.AsyncClient, 
                          response.text[:200]))  # fmt: skip
     bad = [s for s in seen if s[2] >= 300 and s[2] != 404]
     assert not bad, bad
+
+
+async def test_two_folders_moved_into_each_other_at_once(client: httpx.AsyncClient) -> None:
+    # Each move locked its folder, then the new parent: X into Y racing Y into X deadlocked
+    # on PostgreSQL (a 503). Now one moves and the other is refused as a move into itself.
+    ada = await signup(client, "Ada")
+    headers = bearer(ada["token"])
+    for n in range(6):
+        x, y = (
+            await make_folder(client, headers, 2 * n),
+            await make_folder(client, headers, 2 * n + 1),
+        )
+        moves = await asyncio.gather(*(
+            client.post(f"/api/v1/folders/{a}/update/parent", headers=headers,
+                        json={"parent_id": b})
+            for a, b in ((x, y), (y, x))
+        ))  # fmt: skip
+        assert sorted(r.status_code for r in moves) == [200, 400], [r.text for r in moves]

@@ -17,7 +17,7 @@ from owlet.chats.service import SHARED_CHAT
 from owlet.config.store import ConfigStore
 from owlet.container import Container
 from owlet.core.clock import new_id, now
-from owlet.db.locks import get_locked
+from owlet.db.locks import get_locked, lock_rows
 from owlet.errors import BadRequest, Forbidden, Messages, NotFound
 from owlet.folders.schemas import FolderForm, FolderUpdateForm
 from owlet.retrieval.rag import file_readable
@@ -207,6 +207,9 @@ class FolderService:
         return await self.present(folder)
 
     async def move(self, user: User, folder_id: str, parent_id: str | None) -> dict[str, Any]:
+        # Both at once, in id order: X into Y racing Y into X would deadlock on PostgreSQL.
+        both = [folder_id] if parent_id is None else [folder_id, parent_id]
+        await lock_rows(self.session, Folder, Folder.id.in_(both))
         folder = await self.writable(user, folder_id)
         if parent_id is not None:
             parent = await self.writable(user, parent_id)  # the caller must own it or write it

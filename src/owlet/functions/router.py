@@ -209,8 +209,9 @@ async def update_function(
     function_id: str, form: FunctionForm, admin: AdminUser, session: SessionDep,
     container: ContainerDep,
 ) -> Any:  # fmt: skip
+    await _get(session, function_id)  # a missing one is a 404 before its new source is run
+    loaded = await _checked(function_id, form.content)  # up to 10 s: not under the lock
     row = await _get(session, function_id, lock=True)
-    loaded = await _checked(row.id, form.content)
     row.name, row.content, row.type = form.name, form.content, loaded.kind
     row.meta, row.updated_at = _meta(form, loaded), now()
     container.function_cache.forget(row.id)
@@ -286,11 +287,12 @@ async def update_valves(
     function_id: str, form: JsonObject, admin: AdminUser, session: SessionDep,
     container: ContainerDep,
 ) -> Any:  # fmt: skip
-    row = await _get(session, function_id, lock=True)
-    try:
-        row.valves = make_valves(await _instance(container, row), form)
+    try:  # the plugin may have to load (up to 10 s): not under the lock
+        valves = make_valves(await _instance(container, await _get(session, function_id)), form)
     except ValueError as exc:
         raise BadRequest(f"[ERROR: {exc}]") from exc
+    row = await _get(session, function_id, lock=True)
+    row.valves = valves
     container.function_cache.forget(function_id)
     _event(container, session, admin, "function.valves_updated", row)  # names, never values
     return row.valves

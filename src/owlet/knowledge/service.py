@@ -284,7 +284,7 @@ class KnowledgeService:
             raise
 
     async def refresh_file(self, user: User, kb_id: str, file_id: str) -> dict[str, Any]:
-        kb = await self.writable(user, kb_id)
+        kb = await self.writable(user, kb_id, lock=False)  # no row changes; the vectors do
         if file_id not in {f.id for f in await self.files_of(kb.id)}:
             raise BadRequest(f"File {file_id} is not in this knowledge base")
         row = await self._file_for(user, file_id)
