@@ -21,7 +21,7 @@ from sqlalchemy import (
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from owlet.chats.document import MessageRow, parent_of, text_of
-from owlet.db.locks import get_locked, lock_rows
+from owlet.db.locks import fetch, lock_rows
 from owlet.tables import Chat, ChatMessage, ChatTag, Tag
 
 # What a list row carries (ChatTitleIdResponse), without the document or messages.
@@ -34,7 +34,7 @@ SORTS = {"updated_at": Chat.updated_at, "created_at": Chat.created_at, "title": 
 
 async def get(session: AsyncSession, chat_id: str, lock: bool = False) -> Chat | None:
     """The chat; with `lock`, write-locked first, for a change that depends on what is read."""
-    return await (get_locked(session, Chat, chat_id) if lock else session.get(Chat, chat_id))
+    return await fetch(session, Chat, chat_id, lock)
 
 
 async def owned(

@@ -31,9 +31,12 @@ async def lock_rows(session: AsyncSession, model: type[Any], where: ColumnElemen
         await session.execute(update(model).where(false()).values({key[0].key: key[0]}))
 
 
-async def get_locked(session: AsyncSession, model: type[T], key: Any) -> T | None:
-    """`session.get` of one row, write-locked first (see `lock_rows`), for a change that
-    depends on what is read. Read again even if the session already holds the row."""
+async def fetch(session: AsyncSession, model: type[T], key: Any, lock: bool = False) -> T | None:
+    """`session.get` of one row; with `lock`, write-locked first (see `lock_rows`), for a
+    change that depends on what is read, and read again even if the session already holds
+    the row (unsaved changes to it are discarded: lock before changing it)."""
+    if not lock:
+        return await session.get(model, key)
     if session.get_bind().dialect.name == "postgresql":
         return await session.get(
             model, key, with_for_update={"key_share": True}, populate_existing=True

@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from owlet.db.locks import get_locked
+from owlet.db.locks import fetch
 from owlet.tables import Feedback, User
 
 
@@ -28,9 +28,7 @@ ORDER_KEYS: dict[str, Any] = {
 
 async def get(session: AsyncSession, feedback_id: str, lock: bool = False) -> Feedback | None:
     """The rating; with `lock`, write-locked first, for a change that depends on what is read."""
-    if lock:
-        return await get_locked(session, Feedback, feedback_id)
-    return await session.get(Feedback, feedback_id)
+    return await fetch(session, Feedback, feedback_id, lock)
 
 
 async def insert(session: AsyncSession, feedback: Feedback) -> Feedback:

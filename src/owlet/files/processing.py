@@ -22,7 +22,7 @@ from sqlalchemy.ext.asyncio import async_sessionmaker
 
 from owlet.config.store import ConfigStore
 from owlet.core.clock import now
-from owlet.db.locks import get_locked
+from owlet.db.locks import fetch
 from owlet.db.retry import is_busy, retry_busy
 from owlet.files.extract import Unsupported, extract
 from owlet.files.storage import Storage
@@ -133,7 +133,8 @@ class FileProcessor:
 
     async def _start(self, file_id: str) -> tuple[Path, str, str, str | None] | None:
         async with self.sessionmaker() as session:
-            row = await get_locked(session, File, file_id)  # a delete meanwhile waits, or wins
+            # Locked: a delete meanwhile waits for this, or this reads that it won.
+            row = await fetch(session, File, file_id, lock=True)
             if row is None or row.path is None:
                 return None
             row.data = {**row.data, "status": PROCESSING}
@@ -174,7 +175,7 @@ class FileProcessor:
         self, file_id: str, result: dict[str, Any], digest: str | None, kb_id: str | None
     ) -> None:
         async with self.sessionmaker() as session:
-            row = await get_locked(session, File, file_id)
+            row = await fetch(session, File, file_id, lock=True)
             if row is None:
                 return  # deleted meanwhile
             data = {k: v for k, v in row.data.items() if k not in ("error", "content")}

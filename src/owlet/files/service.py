@@ -18,7 +18,7 @@ from owlet.container import Container
 from owlet.core.clock import new_id, now
 from owlet.core.paging import Page
 from owlet.core.validation import check_json
-from owlet.db.locks import get_locked
+from owlet.db.locks import fetch
 from owlet.errors import BadRequest, Messages, NotFound, PayloadTooLarge
 from owlet.files.processing import PENDING
 from owlet.files.storage import TooLarge
@@ -88,9 +88,7 @@ class FileService:
     async def readable(self, user: User, file_id: str, lock: bool = False) -> File:
         """Owner or admin; anyone else gets 404. `lock` for a change that depends on what is
         read (db/locks.py)."""
-        row = await (
-            get_locked(self.session, File, file_id) if lock else self.session.get(File, file_id)
-        )
+        row = await fetch(self.session, File, file_id, lock)
         if row is None or (row.user_id != user.id and user.role != "admin"):
             raise NotFound(Messages.NOT_FOUND)
         return row

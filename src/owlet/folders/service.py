@@ -17,7 +17,7 @@ from owlet.chats.service import SHARED_CHAT
 from owlet.config.store import ConfigStore
 from owlet.container import Container
 from owlet.core.clock import new_id, now
-from owlet.db.locks import get_locked, lock_rows
+from owlet.db.locks import fetch, lock_rows
 from owlet.errors import BadRequest, Forbidden, Messages, NotFound
 from owlet.folders.schemas import FolderForm, FolderUpdateForm
 from owlet.retrieval.rag import file_readable
@@ -56,11 +56,7 @@ class FolderService:
         return await principal_for(self.session, user)
 
     async def readable(self, user: User, folder_id: str, lock: bool = False) -> Folder:
-        folder = await (
-            get_locked(self.session, Folder, folder_id)
-            if lock
-            else self.session.get(Folder, folder_id)
-        )
+        folder = await fetch(self.session, Folder, folder_id, lock)
         if folder is not None and (
             folder.user_id == user.id
             or can_access(await self._principal(user), None, await self._grants(folder.id), "read")
@@ -79,7 +75,7 @@ class FolderService:
 
     async def owned(self, user: User, folder_id: str) -> Folder:
         """The caller's folder (any, for an admin), write-locked for the change they make."""
-        folder = await get_locked(self.session, Folder, folder_id)
+        folder = await fetch(self.session, Folder, folder_id, lock=True)
         if folder is None or (folder.user_id != user.id and user.role != "admin"):
             raise NotFound(Messages.NOT_FOUND)
         return folder

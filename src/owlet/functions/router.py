@@ -16,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from owlet.container import Container
 from owlet.core.clock import now, version_id
 from owlet.core.validation import Form, JsonObject
-from owlet.db.locks import get_locked
+from owlet.db.locks import fetch
 from owlet.deps import AdminUser, ContainerDep, SessionDep, VerifiedUser
 from owlet.errors import BadRequest, NotFound
 from owlet.functions.loader import Loaded, LoadError, load, make_valves, valid_id, valves_schema
@@ -91,9 +91,7 @@ def _meta(form: FunctionForm, loaded: Loaded) -> dict[str, Any]:
 
 async def _get(session: AsyncSession, function_id: str, lock: bool = False) -> Function:
     """The function; `lock` for a change that depends on what is read (db/locks.py)."""
-    row = await (
-        get_locked(session, Function, function_id) if lock else session.get(Function, function_id)
-    )
+    row = await fetch(session, Function, function_id, lock)
     if row is None:
         raise NotFound()
     return row

@@ -9,13 +9,13 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from owlet.core.clock import new_id, now
-from owlet.db.locks import get_locked
+from owlet.db.locks import fetch
 from owlet.tables import Group, GroupMember, User
 
 
 async def get(session: AsyncSession, group_id: str, lock: bool = False) -> Group | None:
     """The group; with `lock`, write-locked first, for a change that depends on what is read."""
-    return await (get_locked(session, Group, group_id) if lock else session.get(Group, group_id))
+    return await fetch(session, Group, group_id, lock)
 
 
 async def insert(session: AsyncSession, group: Group) -> Group:

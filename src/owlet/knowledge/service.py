@@ -20,7 +20,7 @@ from owlet.access.service import principal_for
 from owlet.config.store import ConfigStore
 from owlet.container import Container
 from owlet.core.clock import new_id, now
-from owlet.db.locks import get_locked
+from owlet.db.locks import fetch
 from owlet.errors import BadRequest, Forbidden, Messages, NotFound
 from owlet.files.processing import COMPLETED, PENDING, PROCESSING, knowledge_target
 from owlet.knowledge import batches
@@ -63,11 +63,7 @@ class KnowledgeService:
         return can_access(await self.principal(user), kb.user_id, grants, permission)
 
     async def readable(self, user: User, kb_id: str, lock: bool = False) -> Knowledge:
-        kb = await (
-            get_locked(self.session, Knowledge, kb_id)
-            if lock
-            else self.session.get(Knowledge, kb_id)
-        )
+        kb = await fetch(self.session, Knowledge, kb_id, lock)
         if kb is None or not await self.can(user, kb, "read"):
             raise NotFound(Messages.NOT_FOUND)
         return kb

@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import Select, asc, delete, desc, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from owlet.db.locks import get_locked
+from owlet.db.locks import fetch
 from owlet.tables import Model, User
 
 ORDERABLE = {"name": Model.name, "created_at": Model.created_at, "updated_at": Model.updated_at}
@@ -16,7 +16,7 @@ ORDERABLE = {"name": Model.name, "created_at": Model.created_at, "updated_at": M
 
 async def get(session: AsyncSession, model_id: str, lock: bool = False) -> Model | None:
     """The record; with `lock`, write-locked first, for a change that depends on what is read."""
-    return await (get_locked(session, Model, model_id) if lock else session.get(Model, model_id))
+    return await fetch(session, Model, model_id, lock)
 
 
 async def all_models(session: AsyncSession) -> Sequence[Model]:

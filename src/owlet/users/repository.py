@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import Select, asc, case, delete, desc, func, or_, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from owlet.db.locks import get_locked
+from owlet.db.locks import fetch
 from owlet.tables import GroupMember, User
 
 ORDERABLE = {
@@ -23,7 +23,7 @@ ORDERABLE = {
 
 async def get(session: AsyncSession, user_id: str, lock: bool = False) -> User | None:
     """The account; with `lock`, write-locked first, for a change that depends on what is read."""
-    return await (get_locked(session, User, user_id) if lock else session.get(User, user_id))
+    return await fetch(session, User, user_id, lock)
 
 
 async def get_by_email(session: AsyncSession, email: str) -> User | None:
